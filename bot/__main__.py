@@ -1,0 +1,61 @@
+"""The `attrsync` command. Imports stay inside the commands: `--help` must not pay for them."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="attrsync",
+        description="Explain why a change to an Okta user's profile did not reach an app.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    why = commands.add_parser(
+        "why",
+        help="diagnose one user in one app",
+        description="Diagnose why USER's Okta attribute changes do not reach APP.",
+        epilog="Exit codes: 0 no problem found, 1 problem(s) found, 2 usage or configuration "
+        "error, 3 could not complete.",
+    )
+    why.add_argument("user", help="Okta login, email, login short name (jdoe) or user id")
+    why.add_argument("app", help="app label or name, e.g. Box or boxnet (a unique prefix will do)")
+    why.add_argument("attribute", nargs="?", help="the app attribute you care about, e.g. lastName")
+    why.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    why.add_argument("--demo", action="store_true", help="use the built-in demo Okta org")
+    commands.add_parser(
+        "demo",
+        help="walk through the built-in demo org's scenarios (no credentials needed)",
+        description="Start the built-in demo Okta org and diagnose each of its scenarios.",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage and the error
+        return EXIT_USAGE if exc.code else 0
+    from bot.cli import run
+
+    return run(args, _environment())
+
+
+def _environment() -> dict[str, str]:
+    """The process environment over the values of a `.env` file, if there is one."""
+    env: dict[str, str] = {}
+    if os.path.exists(".env"):
+        from dotenv import dotenv_values
+
+        env = {k: v for k, v in dotenv_values(".env").items() if v is not None}
+    return env | dict(os.environ)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""The terminal commands: run a diagnosis, print it, and turn errors into one sentence."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from bot.config import Settings
+from bot.terminal import render_json, render_text
+from checks.diagnose import diagnose
+from checks.errors import AttrsyncError, OktaError, UsageError
+from checks.facts import Facts
+from checks.model import Report
+from checks.okta import OktaClient, OktaSettings
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+
+def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    try:
+        if args.command == "why":
+            return asyncio.run(_why(args, env))
+        if args.command == "demo":
+            from bot.demo.walkthrough import walk
+
+            return asyncio.run(walk(color=_color(env)))
+    except UsageError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    except OktaError as exc:
+        return _fail(str(exc), EXIT_INCOMPLETE)
+    except AttrsyncError as exc:
+        return _fail(str(exc), EXIT_INCOMPLETE)
+    except KeyboardInterrupt:
+        return _fail("Interrupted.", EXIT_INCOMPLETE)
+    raise AssertionError(f"unknown command {args.command}")
+
+
+async def _why(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    async with _okta_settings(args.demo, env) as settings, OktaClient.open(settings) as okta:
+        facts = Facts(okta, args.user, args.app, args.attribute, now=datetime.now(UTC))
+        report = await diagnose(facts)
+    print(render_json(report) if args.json else render_text(report, color=_color(env)))
+    return exit_code(report)
+
+
+@asynccontextmanager
+async def _okta_settings(demo: bool, env: Mapping[str, str]) -> AsyncIterator[OktaSettings]:
+    if not demo:
+        yield Settings.from_env(env).require_okta()
+        return
+    from bot.demo.walkthrough import demo_okta
+
+    async with demo_okta() as settings:
+        yield settings
+
+
+def exit_code(report: Report) -> int:
+    if report.has_problem:
+        return EXIT_PROBLEM
+    return EXIT_INCOMPLETE if report.faults else EXIT_OK
+
+
+def _color(env: Mapping[str, str]) -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in env and env.get("TERM") != "dumb"
+
+
+def _fail(sentence: str, code: int) -> int:
+    print(f"attrsync: {sentence}", file=sys.stderr)
+    return code

@@ -1,0 +1,111 @@
+"""Report -> text for a terminal, or the JSON object of the contract (DESIGN.md §1.5)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from typing import Any
+
+from checks.model import Finding, Report, Status
+
+_MARKS = {
+    Status.OK: ("✓", "32"),
+    Status.PROBLEM: ("✗", "31"),
+    Status.WARNING: ("!", "33"),
+    Status.UNKNOWN: ("?", "35"),
+    Status.SKIPPED: ("-", "2"),
+}
+_WIDTH = 100
+
+
+def full_detail(finding: Finding) -> str:
+    """The detail with its evidence and console link, as one text (JSON and Slack use it)."""
+    parts = [finding.detail] if finding.detail else []
+    parts += [f"{label}: {value}" for label, value in finding.evidence]
+    if finding.link:
+        parts.append(f"Admin console: {finding.link}")
+    return "\n".join(parts)
+
+
+def to_json(report: Report) -> dict[str, Any]:
+    return {
+        "user": {"id": report.user.id, "login": report.user.login} if report.user else None,
+        "app": (
+            {"id": report.app.id, "name": report.app.name, "label": report.app.label}
+            if report.app
+            else None
+        ),
+        "verdict": {"check": report.verdict.check, "summary": report.verdict.summary},
+        "findings": [
+            {
+                "check": f.check,
+                "status": f.status.value,
+                "title": f.title,
+                "detail": full_detail(f),
+                "fix": (
+                    {"id": f.fix.id, "automated": f.fix.automated, "summary": f.fix.summary}
+                    if f.fix
+                    else None
+                ),
+            }
+            for f in report.findings
+        ],
+    }
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(to_json(report), indent=2, ensure_ascii=False)
+
+
+def render_text(report: Report, *, color: bool, compact: bool = False) -> str:
+    """Verdict first, then a line per check; evidence under the ones that are not ok."""
+    paint = _painter(color)
+    who = report.user.login if report.user else "?"
+    where = report.app.label if report.app else "?"
+    lines = [paint("1", f"attrsync · {who} in {where}"), ""]
+    top = next((f for f in report.findings if f.check == report.verdict.check), None)
+    if top is not None:
+        lines += _wrap(paint("1;31", "Cause: ") + report.verdict.summary, "  ")
+        if top.fix:
+            how = "attrsync can do it after approval" if top.fix.automated else "manual"
+            lines += _wrap(f"Fix ({how}): {top.fix.summary}", "  ", first="  ")
+    else:
+        lines += _wrap(paint("1;32", "Verdict: ") + report.verdict.summary, "  ")
+    lines.append("")
+    for finding in report.findings:
+        if compact and finding.status in (Status.OK, Status.SKIPPED):
+            continue
+        mark, code = _MARKS[finding.status]
+        head = f"{paint(code, mark)} {finding.check:<17} "
+        lines += _wrap(finding.title, " " * 20, first=head)
+        if finding.status is not Status.OK:
+            lines += [line for text in _details(finding) for line in _wrap(text, " " * 20)]
+    for fault in report.faults:
+        lines += _wrap(paint("35", "Incomplete: ") + fault, "  ")
+    return "\n".join(lines)
+
+
+def _details(finding: Finding) -> list[str]:
+    texts = finding.detail.splitlines() if finding.detail else []
+    texts += [f"{label}: {value}" for label, value in finding.evidence]
+    if finding.link:
+        texts.append(f"→ {finding.link}")
+    return texts
+
+
+def _wrap(text: str, indent: str, *, first: str | None = None) -> list[str]:
+    return textwrap.wrap(
+        text,
+        _WIDTH,
+        initial_indent=indent if first is None else first,
+        subsequent_indent=indent,
+        break_on_hyphens=False,
+        break_long_words=False,
+    ) or [first or indent]
+
+
+def _painter(color: bool) -> Any:
+    def paint(code: str, text: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if color else text
+
+    return paint

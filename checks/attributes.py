@@ -1,0 +1,186 @@
+"""Per app attribute: how it is mapped, what Okta would send, and what the app user holds.
+
+The `mapping` and `preview` checks both read these views, so they judge the same attributes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from checks.errors import NotAssigned, OktaError, UsageError
+from checks.expressions import CannotEvaluate, evaluate, referenced_attributes
+from checks.facts import PROFILE_UPDATE, Facts
+from checks.model import App, AppSchema, AppUser, LogEvent, MappingProperty, ProfileMapping, User
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeView:
+    name: str
+    prop: MappingProperty | None
+    okta_name: str | None
+    """The Okta attribute of the same name, when the user has one."""
+    okta_value: Any
+    app_value: Any
+    would_send: Any
+    cannot_evaluate: str | None
+    reads: frozenset[str]
+    changed: tuple[Any, Any] | None
+    """(from, to) of the newest System Log change to `okta_name`, if any."""
+    source_changed: bool
+    """An Okta attribute the expression reads changed recently."""
+    asked: bool
+
+    @property
+    def evaluated(self) -> bool:
+        return self.prop is not None and self.cannot_evaluate is None
+
+    @property
+    def differs(self) -> bool:
+        return self.evaluated and self.would_send != self.app_value
+
+    @property
+    def unmapped(self) -> bool:
+        return self.prop is None and self.okta_name is not None and self.interesting
+
+    @property
+    def create_only(self) -> bool:
+        return (
+            self.prop is not None
+            and self.prop.push_status == "DONT_PUSH"
+            and (self.interesting or self.differs)
+        )
+
+    @property
+    def wrong_source(self) -> bool:
+        if self.prop is None or self.okta_name is None or self.okta_name in self.reads:
+            return False
+        return self.changed is not None or (
+            self.asked and self.evaluated and self.would_send != self.okta_value
+        )
+
+    @property
+    def interesting(self) -> bool:
+        """The person asked about it, or Okta's value of it changed recently."""
+        return self.asked or self.changed is not None or self.source_changed
+
+
+def recent_changes(user: User, events: Iterable[LogEvent]) -> dict[str, tuple[Any, Any]]:
+    """Okta profile attribute -> (from, to) of its newest change in the events (newest first)."""
+    changes: dict[str, tuple[Any, Any]] = {}
+    for event in events:
+        if event.event_type == PROFILE_UPDATE and user.id in event.target_ids:
+            for key, change in event.changed.items():
+                changes.setdefault(key, change)
+    return changes
+
+
+def resolve_attribute(name: str, app: App, schema: AppSchema) -> str:
+    """The app attribute a person meant, matched case-insensitively; UsageError if none."""
+    for known in schema.attributes:
+        if known.casefold() == name.casefold():
+            return known
+    listed = ", ".join(sorted(schema.attributes, key=str.casefold))
+    raise UsageError(f"{app.label} has no attribute {name!r}; it has: {listed}.")
+
+
+def views(
+    *,
+    asked: str | None,
+    app: App,
+    user: User,
+    schema: AppSchema,
+    mapping: ProfileMapping | None,
+    app_user: AppUser | None,
+    changes: Mapping[str, tuple[Any, Any]],
+) -> tuple[AttributeView, ...]:
+    """The attributes worth judging: the one asked about, else every mapped attribute and every
+    app attribute whose same-named Okta attribute changed recently."""
+    properties = mapping.properties if mapping else {}
+    if asked is not None:
+        names = [resolve_attribute(asked, app, schema)]
+    else:
+        changed_here = [n for n in schema.attributes if n in changes and n not in properties]
+        names = sorted([*properties, *changed_here], key=str.casefold)
+    app_profile = app_user.profile if app_user else None
+    return tuple(
+        _view(n, properties.get(n), user, app_profile, changes, asked=asked is not None)
+        for n in names
+    )
+
+
+def _view(
+    name: str,
+    prop: MappingProperty | None,
+    user: User,
+    app_profile: Mapping[str, Any] | None,
+    changes: Mapping[str, tuple[Any, Any]],
+    *,
+    asked: bool,
+) -> AttributeView:
+    okta_name = name if name in user.profile or name in changes else None
+    would_send: Any = None
+    cannot: str | None = None
+    reads: frozenset[str] = frozenset()
+    if prop is not None:
+        try:
+            reads = referenced_attributes(prop.expression)
+            would_send = evaluate(prop.expression, user.profile, app_profile)
+        except CannotEvaluate as exc:
+            cannot = str(exc)
+    return AttributeView(
+        name=name,
+        prop=prop,
+        okta_name=okta_name,
+        okta_value=user.profile.get(okta_name) if okta_name else None,
+        app_value=(app_profile or {}).get(name),
+        would_send=would_send,
+        cannot_evaluate=cannot,
+        reads=reads,
+        changed=changes.get(okta_name) if okta_name else None,
+        source_changed=any(r in changes for r in reads),
+        asked=asked,
+    )
+
+
+def shown(value: Any) -> str:
+    """A value as a person reads it in a table: quoted strings, `null`, `""`."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class MappedAttributes:
+    user: User
+    app: App
+    mapping: ProfileMapping | None
+    views: tuple[AttributeView, ...]
+
+
+async def for_facts(facts: Facts) -> MappedAttributes:
+    """Views over the facts; a user not assigned (or a System Log out of reach) only means
+    less evidence, never a failed check."""
+    user, app, schema, mapping = await asyncio.gather(
+        facts.user(), facts.app(), facts.schema(), facts.mapping()
+    )
+    app_user, events = await asyncio.gather(
+        facts.app_user(), facts.log_events(), return_exceptions=True
+    )
+    for outcome in (app_user, events):
+        if isinstance(outcome, BaseException) and not isinstance(outcome, (NotAssigned, OktaError)):
+            raise outcome
+    found = views(
+        asked=facts.attribute,
+        app=app,
+        user=user,
+        schema=schema,
+        mapping=mapping,
+        app_user=app_user if isinstance(app_user, AppUser) else None,
+        changes=recent_changes(user, events if isinstance(events, tuple) else ()),
+    )
+    return MappedAttributes(user, app, mapping, found)

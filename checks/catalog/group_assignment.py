@@ -1,0 +1,35 @@
+"""Is the assignment group-based (unassign greyed out)? [External ID, last steps]"""
+
+from __future__ import annotations
+
+import asyncio
+
+from checks import links
+from checks.facts import Facts
+from checks.model import Finding, Fix, Status
+
+CHECK = "group_assignment"
+
+
+async def run(facts: Facts) -> Finding:
+    user, app, app_user = await asyncio.gather(facts.user(), facts.app(), facts.app_user())
+    link = links.assignments(facts.okta.org_url, app)
+    if app_user.scope != "GROUP":
+        title = f"{user.display_name} is assigned to {app.label} individually."
+        return Finding(CHECK, Status.OK, title, link=link, evidence=(("Scope", app_user.scope),))
+    groups = await facts.granting_groups()
+    names = ", ".join(g.name for g in groups) or "a group (not readable)"
+    evidence = (("Scope", "GROUP"), ("Through", names))
+    title = f"{user.display_name} gets {app.label} through {names}, so Unassign is greyed out."
+    if app_user.external_id:
+        return Finding(CHECK, Status.OK, title, link=link, evidence=evidence)
+    detail = (
+        "Relinking needs an unassign; convert the assignment to an individual one first "
+        "(pencil icon > Assignment Master: Administrator), or unassign the group."
+    )
+    fix = Fix(
+        "convert_assignment",
+        True,
+        f"Convert {user.login}'s {app.label} assignment from group to individual.",
+    )
+    return Finding(CHECK, Status.WARNING, title, detail, fix, link, evidence)

@@ -1,0 +1,286 @@
+"""Per-diagnosis Okta facts: each fetched lazily on first await, at most once, shared by all checks.
+
+Checks run concurrently and await what they need, so the Okta traffic falls into as few round
+trips as the data allows: the user and the app together, then everything that needs their ids.
+App-level facts (the app, its provisioning settings, mapping, schema, groups) may come from a
+short-lived cache; per-user facts never do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
+from urllib.parse import quote
+
+from checks import parse
+from checks.errors import AppNotFound, NotAssigned, OktaBadRequest, OktaNotFound, UserNotFound
+from checks.model import (
+    App,
+    AppSchema,
+    AppUser,
+    Connection,
+    Group,
+    LogEvent,
+    ProfileMapping,
+    ProvisioningFeature,
+    User,
+)
+
+T = TypeVar("T")
+
+FEATURES_API_APPS = frozenset(
+    {"google", "office365", "okta_org2org", "slack", "zoomus", "zscalerbyz"}
+)
+"""Apps whose provisioning settings the features and connection APIs read (okta-api.md §1c,
+§1d); Okta documents neither for any other app."""
+LOG_WINDOW = timedelta(days=7)
+PROFILE_UPDATE = "user.account.update_profile"
+MAX_LOG_EVENTS = 1000
+
+
+class OktaReader(Protocol):
+    org_url: str
+
+    async def get(self, path: str, params: Mapping[str, str | int] | None = None) -> Any: ...
+
+    async def get_all(
+        self, path: str, params: Mapping[str, str | int] | None = None, *, max_items: int = ...
+    ) -> list[Any]: ...
+
+
+class FactCache(Protocol):
+    """A short-lived store for app-level Okta JSON (Redis in the bot; nothing in the CLI)."""
+
+    async def get(self, key: str) -> Any | None: ...
+
+    async def set(self, key: str, value: Any) -> None: ...
+
+
+class Facts:
+    def __init__(
+        self,
+        okta: OktaReader,
+        user_query: str,
+        app_query: str,
+        attribute: str | None = None,
+        *,
+        now: datetime,
+        cache: FactCache | None = None,
+    ) -> None:
+        self.okta = okta
+        self.user_query = user_query.strip()
+        self.app_query = app_query.strip()
+        self.attribute = attribute
+        self.now = now
+        self._cache = cache
+        self._tasks: dict[str, asyncio.Task[Any]] = {}
+
+    def know(self, name: str, value: object) -> None:
+        """Preset a fact (or, given an exception, its failure) instead of fetching it."""
+
+        async def known() -> object:
+            if isinstance(value, BaseException):
+                raise value
+            return value
+
+        self._tasks[name] = asyncio.ensure_future(known())
+
+    def _once(self, name: str, fetch: Callable[[], Coroutine[Any, Any, T]]) -> Awaitable[T]:
+        task = self._tasks.get(name)
+        if task is None:
+            task = self._tasks[name] = asyncio.ensure_future(fetch())
+        return task
+
+    async def _cached(self, key: str, fetch: Callable[[], Awaitable[Any]]) -> Any:
+        full_key = f"{self.okta.org_url}|{key}"
+        if self._cache is not None:
+            hit = await self._cache.get(full_key)
+            if hit is not None:
+                return hit
+        value = await fetch()
+        if self._cache is not None:
+            await self._cache.set(full_key, value)
+        return value
+
+    # -- level 1: what the person typed ------------------------------------------------------
+
+    def user(self) -> Awaitable[User]:
+        return self._once("user", self._fetch_user)
+
+    def app(self) -> Awaitable[App]:
+        return self._once("app", self._fetch_app)
+
+    async def _fetch_user(self) -> User:
+        query = self.user_query
+        try:
+            return parse.user(await self.okta.get(f"/api/v1/users/{quote(query, safe='@')}"))
+        except OktaNotFound:
+            pass
+        # Not a login, id or unambiguous short name: an email, or a short name several share.
+        field, op, value = ("email", "eq", query) if "@" in query else ("login", "sw", f"{query}@")
+        found = await self.okta.get_all(
+            "/api/v1/users",
+            {"search": f'profile.{field} {op} "{value}"', "limit": 20},
+            max_items=20,
+        )
+        if len(found) == 1:
+            return parse.user(found[0])
+        if not found:
+            raise UserNotFound(f"No Okta user has the login, email, short name or id {query!r}.")
+        logins = ", ".join(sorted(str(u.get("profile", {}).get("login")) for u in found))
+        raise UserNotFound(f"{query!r} matches several Okta users: {logins}.")
+
+    async def _fetch_app(self) -> App:
+        query = self.app_query
+        if query.startswith("0oa") and " " not in query:
+            try:
+                return parse.app(
+                    await self._cached(f"app:{query}", self._getter(f"/api/v1/apps/{query}"))
+                )
+            except OktaNotFound:
+                pass
+        listed = await self._cached(
+            f"apps?q={query.lower()}",
+            lambda: self.okta.get_all("/api/v1/apps", {"q": query, "limit": 200}),
+        )
+        return resolve_app(query, [parse.app(a) for a in listed])
+
+    def _getter(self, path: str) -> Callable[[], Awaitable[Any]]:
+        return lambda: self.okta.get(path)
+
+    # -- level 2: what needs the user's and the app's ids -----------------------------------
+
+    def app_user(self) -> Awaitable[AppUser]:
+        return self._once("app_user", self._fetch_app_user)
+
+    def feature(self) -> Awaitable[ProvisioningFeature | None]:
+        """USER_PROVISIONING capabilities, or None where the features API does not apply."""
+        return self._once("feature", self._fetch_feature)
+
+    def connection(self) -> Awaitable[Connection | None]:
+        return self._once("connection", self._fetch_connection)
+
+    def mapping(self) -> Awaitable[ProfileMapping | None]:
+        """The Okta-to-app mapping for the user's type, or None when there is none."""
+        return self._once("mapping", self._fetch_mapping)
+
+    def schema(self) -> Awaitable[AppSchema]:
+        return self._once("schema", self._fetch_schema)
+
+    def log_events(self) -> Awaitable[tuple[LogEvent, ...]]:
+        """System Log events of the last week for this user in this app, and the app's
+        integration failures, newest first."""
+        return self._once("log", self._fetch_log)
+
+    def granting_groups(self) -> Awaitable[tuple[Group, ...]]:
+        """Groups assigned to the app that the user belongs to (only for group assignments)."""
+        return self._once("groups", self._fetch_groups)
+
+    async def _fetch_app_user(self) -> AppUser:
+        user, app = await asyncio.gather(self.user(), self.app())
+        try:
+            data = await self.okta.get(f"/api/v1/apps/{app.id}/users/{user.id}")
+        except OktaNotFound:
+            raise NotAssigned(f"{user.login} is not assigned to {app.label}.") from None
+        return parse.app_user(data)
+
+    async def _fetch_feature(self) -> ProvisioningFeature | None:
+        app = await self.app()
+        if app.name not in FEATURES_API_APPS:
+            return None
+        path = f"/api/v1/apps/{app.id}/features/USER_PROVISIONING"
+        try:
+            return parse.feature(await self._cached(f"{app.id}:feature", self._getter(path)))
+        except (OktaBadRequest, OktaNotFound):  # provisioning is off: Okta says so with a 400
+            return None
+
+    async def _fetch_connection(self) -> Connection | None:
+        app = await self.app()
+        if app.name not in FEATURES_API_APPS:
+            return None
+        path = f"/api/v1/apps/{app.id}/connections/default"
+        try:
+            return parse.connection(await self._cached(f"{app.id}:connection", self._getter(path)))
+        except OktaNotFound:
+            return None
+
+    async def _fetch_mapping(self) -> ProfileMapping | None:
+        user, app = await asyncio.gather(self.user(), self.app())
+        params: dict[str, str | int] = {"targetId": app.id, "limit": 200}
+        if user.type_id:
+            params["sourceId"] = user.type_id
+        key = f"{app.id}:mappings:{user.type_id}"
+        listed = await self._cached(key, lambda: self.okta.get_all("/api/v1/mappings", params))
+        chosen = next(
+            (m for m in listed if m.get("source", {}).get("type", "user") == "user"), None
+        )
+        if chosen is None:
+            return None
+        path = f"/api/v1/mappings/{chosen['id']}"
+        return parse.mapping(
+            await self._cached(f"{app.id}:mapping:{chosen['id']}", self._getter(path))
+        )
+
+    async def _fetch_schema(self) -> AppSchema:
+        app = await self.app()
+        path = f"/api/v1/meta/schemas/apps/{app.id}/default"
+        return parse.schema(await self._cached(f"{app.id}:schema", self._getter(path)))
+
+    async def _fetch_log(self) -> tuple[LogEvent, ...]:
+        user, app = await asyncio.gather(self.user(), self.app())
+        params: dict[str, str | int] = {
+            "since": _iso(self.now - LOG_WINDOW),
+            "until": _iso(self.now),
+            "filter": (
+                f'(target.id eq "{user.id}" and target.id eq "{app.id}") or '
+                f'(target.id eq "{app.id}" and eventType sw "application.integration") or '
+                f'(target.id eq "{user.id}" and eventType eq "{PROFILE_UPDATE}")'
+            ),
+            "sortOrder": "DESCENDING",
+            "limit": 200,
+        }
+        events = await self.okta.get_all("/api/v1/logs", params, max_items=MAX_LOG_EVENTS)
+        return tuple(
+            sorted((parse.log_event(e) for e in events), key=lambda e: e.published, reverse=True)
+        )
+
+    async def _fetch_groups(self) -> tuple[Group, ...]:
+        user, app, app_user = await asyncio.gather(self.user(), self.app(), self.app_user())
+        if app_user.scope != "GROUP":
+            return ()
+        assigned, member_of = await asyncio.gather(
+            self._cached(
+                f"{app.id}:groups", lambda: self.okta.get_all(f"/api/v1/apps/{app.id}/groups")
+            ),
+            self.okta.get_all(f"/api/v1/users/{user.id}/groups"),
+        )
+        assigned_ids = {a["id"] for a in assigned}
+        return tuple(parse.group(g) for g in member_of if g["id"] in assigned_ids)
+
+
+def resolve_app(query: str, apps: list[App]) -> App:
+    """Pick the app a person meant: exact label, then exact name, then a unique prefix."""
+    wanted = query.casefold()
+    for exact in (
+        [a for a in apps if a.label.casefold() == wanted],
+        [a for a in apps if a.name.casefold() == wanted],
+    ):
+        if len(exact) == 1:
+            return exact[0]
+    prefixed = [
+        a
+        for a in apps
+        if a.label.casefold().startswith(wanted) or a.name.casefold().startswith(wanted)
+    ]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    if not prefixed:
+        raise AppNotFound(f"No Okta app is labelled or named {query!r}.")
+    names = tuple(sorted(f"{a.label} ({a.name})" for a in prefixed))
+    raise AppNotFound(f"{query!r} matches several apps: {', '.join(names)}.", names)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

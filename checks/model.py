@@ -1,0 +1,154 @@
+"""The diagnosis data: Okta facts as read, and the findings and report built from them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    OK = "ok"
+    PROBLEM = "problem"
+    WARNING = "warning"
+    UNKNOWN = "unknown"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    id: str
+    automated: bool
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    check: str
+    status: Status
+    title: str
+    detail: str = ""
+    fix: Fix | None = None
+    link: str | None = None
+    evidence: tuple[tuple[str, str], ...] = ()
+    """Label/value rows (a table a person can scan), rendered by each front end."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    check: str | None
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: str
+    login: str
+    status: str
+    type_id: str | None
+    profile: Mapping[str, Any]
+    last_updated: datetime | None
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    id: str
+    name: str
+    label: str
+    status: str
+    sign_on_mode: str
+    features: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class AppUser:
+    user_id: str
+    external_id: str | None
+    scope: str
+    status: str
+    sync_state: str | None
+    last_sync: datetime | None
+    last_updated: datetime | None
+    status_changed: datetime | None
+    user_name: str | None
+    profile: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisioningFeature:
+    """The features API's USER_PROVISIONING capabilities (only for apps that expose it)."""
+
+    status: str
+    create_users: str
+    update_attributes: str
+    deactivate_users: str
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    status: str
+    auth_scheme: str
+
+
+@dataclass(frozen=True, slots=True)
+class MappingProperty:
+    expression: str
+    push_status: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileMapping:
+    id: str
+    source_id: str
+    properties: Mapping[str, MappingProperty]
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaAttribute:
+    name: str
+    title: str
+    type: str
+    scope: str
+    base: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AppSchema:
+    attributes: Mapping[str, SchemaAttribute]
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LogEvent:
+    uuid: str
+    published: datetime
+    event_type: str
+    legacy_event_type: str | None
+    result: str
+    reason: str | None
+    display_message: str
+    target_ids: frozenset[str]
+    changed: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
+    """Profile attribute -> (from, to), where the event carries changeDetails."""
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    user: User | None
+    app: App | None
+    verdict: Verdict
+    findings: tuple[Finding, ...]
+    faults: tuple[str, ...] = ()
+    """One sentence per Okta fault that left a check unknown (the diagnosis is incomplete)."""
+
+    @property
+    def has_problem(self) -> bool:
+        return any(f.status is Status.PROBLEM for f in self.findings)

@@ -1,0 +1,168 @@
+"""Hand-built facts for unit tests of the checks: healthy defaults, one change per test."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
+from typing import Any
+
+from checks.facts import Facts
+from checks.model import (
+    App,
+    AppSchema,
+    AppUser,
+    Connection,
+    Group,
+    LogEvent,
+    MappingProperty,
+    ProfileMapping,
+    ProvisioningFeature,
+    SchemaAttribute,
+    User,
+)
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+USER_ID, APP_ID = "00u1jdoe000000000001", "0oa1box0000000000001"
+
+
+def ago(**delta: float) -> datetime:
+    return NOW - timedelta(**delta)
+
+
+def user(**changes: Any) -> User:
+    profile = {"login": "jdoe@example.com", "email": "jdoe@example.com", "firstName": "Jane"}
+    profile |= {"lastName": "Anderson", "department": "Sales", "title": "Engineer"}
+    profile |= changes.pop("profile", {})
+    base = User(
+        id=USER_ID,
+        login="jdoe@example.com",
+        status="ACTIVE",
+        type_id="oty1default000000001",
+        profile=MappingProxyType(profile),
+        last_updated=ago(days=2),
+        display_name="Jane Doe",
+    )
+    return replace(base, **changes)
+
+
+def app(**changes: Any) -> App:
+    features = frozenset({"PUSH_NEW_USERS", "PUSH_PROFILE_UPDATES", "IMPORT_NEW_USERS"})
+    base = App(APP_ID, "boxnet", "Box", "ACTIVE", "SAML_2_0", features)
+    return replace(base, **changes)
+
+
+def app_user(**changes: Any) -> AppUser:
+    profile = {"email": "jdoe@example.com", "firstName": "Jane", "lastName": "Anderson"}
+    profile |= {"title": "Engineer"} | changes.pop("profile", {})
+    base = AppUser(
+        user_id=USER_ID,
+        external_id="box-123",
+        scope="USER",
+        status="PROVISIONED",
+        sync_state="SYNCHRONIZED",
+        last_sync=ago(days=1),
+        last_updated=ago(days=1),
+        status_changed=ago(days=300),
+        user_name="jdoe@example.com",
+        profile=MappingProxyType(profile),
+    )
+    return replace(base, **changes)
+
+
+def feature(**changes: Any) -> ProvisioningFeature:
+    base = ProvisioningFeature("ENABLED", "ENABLED", "ENABLED", "DISABLED")
+    return replace(base, **changes)
+
+
+def mapping(**properties: tuple[str, str]) -> ProfileMapping:
+    props = {
+        "email": ("user.email", "PUSH"),
+        "firstName": ("user.firstName", "PUSH"),
+        "lastName": ("user.lastName", "PUSH"),
+        "title": ("user.title", "PUSH"),
+    } | properties
+    return ProfileMapping(
+        "prm1box0000000000001",
+        "oty1default000000001",
+        MappingProxyType({name: MappingProperty(e, p) for name, (e, p) in props.items() if e}),
+    )
+
+
+def schema(*custom: str) -> AppSchema:
+    names = ["userName", "email", "firstName", "lastName", "title", *custom]
+    return AppSchema(
+        MappingProxyType(
+            {n: SchemaAttribute(n, n, "string", "SELF", n not in custom) for n in names}
+        )
+    )
+
+
+def event(
+    event_type: str,
+    published: datetime,
+    result: str = "SUCCESS",
+    *,
+    targets: tuple[str, ...] = (USER_ID, APP_ID),
+    reason: str | None = None,
+    legacy: str | None = None,
+    changed: dict[str, tuple[Any, Any]] | None = None,
+) -> LogEvent:
+    return LogEvent(
+        uuid=f"evt-{event_type}-{published.timestamp()}",
+        published=published,
+        event_type=event_type,
+        legacy_event_type=legacy,
+        result=result,
+        reason=reason,
+        display_message=event_type,
+        target_ids=frozenset(targets),
+        changed=MappingProxyType(changed or {}),
+    )
+
+
+def push(published: datetime, result: str = "SUCCESS", reason: str | None = None) -> LogEvent:
+    return event("application.provision.user.push_profile", published, result, reason=reason)
+
+
+def profile_change(published: datetime, **changed: tuple[Any, Any]) -> LogEvent:
+    return event("user.account.update_profile", published, targets=(USER_ID,), changed=changed)
+
+
+def facts(attribute: str | None = None, **known: object) -> Facts:
+    """Facts of a healthy Box user, with any fact replaced (or made to fail with an exception)."""
+    defaults: dict[str, object] = {
+        "user": user(),
+        "app": app(),
+        "app_user": app_user(),
+        "feature": None,
+        "connection": None,
+        "mapping": mapping(),
+        "schema": schema(),
+        "log": (push(ago(days=1)),),
+        "groups": (),
+    }
+    result = Facts(_NoOkta(), "jdoe", "box", attribute, now=NOW)
+    for name, value in (defaults | known).items():
+        result.know(name, value)
+    return result
+
+
+def groups(*names: str) -> tuple[Group, ...]:
+    return tuple(Group(f"00g{n}", n) for n in names)
+
+
+def connection(status: str = "ENABLED") -> Connection:
+    return Connection(status, "OAUTH2")
+
+
+class _NoOkta:
+    """Unit tests never talk to Okta: every fact is preset."""
+
+    org_url = "https://acme.okta.com"
+
+    async def get(self, path: str, params: object = None) -> Any:
+        raise AssertionError(f"unit test tried to fetch {path}")
+
+    async def get_all(self, path: str, params: object = None, *, max_items: int = 0) -> list[Any]:
+        raise AssertionError(f"unit test tried to fetch {path}")
