@@ -80,6 +80,8 @@ def render_text(report: Report, *, color: bool, compact: bool = False) -> str:
         lines += _wrap(finding.title, " " * 20, first=head)
         if finding.status is not Status.OK:
             lines += [line for text in _details(finding) for line in _wrap(text, " " * 20)]
+            if finding.link:
+                lines.append(" " * 20 + f"→ {finding.link}")
     for fault in report.faults:
         lines += _wrap(paint("35", "Incomplete: ") + fault, "  ")
     return "\n".join(lines)
@@ -87,10 +89,7 @@ def render_text(report: Report, *, color: bool, compact: bool = False) -> str:
 
 def _details(finding: Finding) -> list[str]:
     texts = finding.detail.splitlines() if finding.detail else []
-    texts += [f"{label}: {value}" for label, value in finding.evidence]
-    if finding.link:
-        texts.append(f"→ {finding.link}")
-    return texts
+    return texts + [f"{label}: {value}" for label, value in finding.evidence]
 
 
 def _wrap(text: str, indent: str, *, first: str | None = None) -> list[str]:

@@ -1,0 +1,101 @@
+"""Injected failures for the fake Okta: error answers (429, 5xx, 401, 403) and slow answers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.demo import shapes
+
+
+@dataclass(slots=True)
+class Fault:
+    """A rule applied before normal handling to requests whose method and path match.
+
+    `path` is a regular expression searched in the request path (no query string);
+    `method` None matches any method. `times` is how many matching requests the rule still
+    applies to (None = every one). The rule first waits `wait` seconds, then, if
+    `http_status` is set, answers with an Okta error body instead of handling the request.
+    Build rules with `Fault.status(...)`, `Fault.rate_limited(...)` or `Fault.delay(...)`.
+    """
+
+    path: str = ".*"
+    method: str | None = None
+    times: int | None = None
+    http_status: int | None = None
+    code: str | None = None
+    summary: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    reset_in: float | None = None
+    wait: float = 0.0
+    hits: int = 0
+
+    @classmethod
+    def status(
+        cls,
+        status: int,
+        *,
+        path: str = ".*",
+        method: str | None = None,
+        times: int | None = None,
+        code: str | None = None,
+        summary: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        reset_in: float | None = None,
+    ) -> Fault:
+        """Answer `status` with Okta's error for it (or `code`).
+
+        For 429, `reset_in` seconds sets `X-Rate-Limit-Reset`; with `reset_in=None` the answer
+        carries no X-Rate-Limit-* headers at all (the case the okta SDK cannot retry).
+        """
+        return cls(
+            path=path,
+            method=method,
+            times=times,
+            http_status=status,
+            code=code or shapes.CODE_FOR_STATUS.get(status, "E0000009"),
+            summary=summary,
+            headers=dict(headers or {}),
+            reset_in=reset_in,
+        )
+
+    @classmethod
+    def rate_limited(
+        cls,
+        *,
+        path: str = ".*",
+        method: str | None = None,
+        times: int | None = 1,
+        reset_in: float | None = 1.0,
+    ) -> Fault:
+        """429 E0000047, by default once, with `X-Rate-Limit-Reset` = now + `reset_in`."""
+        return cls.status(429, path=path, method=method, times=times, reset_in=reset_in)
+
+    @classmethod
+    def delay(
+        cls,
+        seconds: float,
+        *,
+        path: str = ".*",
+        method: str | None = None,
+        times: int | None = None,
+    ) -> Fault:
+        """Answer normally, `seconds` late (to exercise client timeouts)."""
+        return cls(path=path, method=method, times=times, wait=seconds)
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.times is not None and self.times <= 0:
+            return False
+        if self.method is not None and self.method.upper() != method.upper():
+            return False
+        return re.search(self.path, path) is not None
+
+    def consume(self) -> None:
+        self.hits += 1
+        if self.times is not None:
+            self.times -= 1
+
+    def body(self) -> dict[str, Any]:
+        return shapes.error(self.code or "E0000009", self.summary)

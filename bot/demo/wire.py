@@ -1,0 +1,119 @@
+"""HTTP plumbing shared by the fake's routes: JSON answers, query parameters, Okta paging."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, Final, TypeVar
+
+from aiohttp import web
+
+from bot.demo.state import OktaError, OrgState
+
+STATE: Final = web.AppKey("attrsync_demo_state", OrgState)
+MUTATED: Final = web.RequestKey("attrsync_demo_mutated", bool)
+
+T = TypeVar("T")
+
+
+def state_of(request: web.Request) -> OrgState:
+    return request.app[STATE]
+
+
+def mark_mutation(request: web.Request) -> None:
+    """Flag the request as one that changed the org (see FakeOkta.mutations)."""
+    request[MUTATED] = True
+
+
+def base_url(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}"
+
+
+def _absolute(value: Any, base: str) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: (
+                base + item
+                if key == "href" and isinstance(item, str) and item.startswith("/")
+                else _absolute(item, base)
+            )
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_absolute(item, base) for item in value]
+    return value
+
+
+def answer(
+    request: web.Request,
+    data: Any,
+    *,
+    status: int = 200,
+    links: Sequence[str] = (),
+) -> web.Response:
+    """A JSON answer; org-relative hrefs become absolute, `links` become Link headers."""
+    body = json.dumps(_absolute(data, base_url(request)), separators=(",", ":"))
+    response = web.Response(body=body.encode(), status=status, content_type="application/json")
+    for link in links:
+        response.headers.add("Link", link)
+    return response
+
+
+def no_content() -> web.Response:
+    """204 without a Content-Type: the okta SDK would try to parse an empty JSON body."""
+    return web.Response(status=204)
+
+
+async def json_body(request: web.Request) -> Any:
+    """The parsed JSON body, or None when there is none; malformed JSON is a 400."""
+    raw = await request.read()
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise OktaError("E0000001", "body", ["The request body was not well-formed."]) from exc
+
+
+def int_param(request: web.Request, name: str, *, default: int, minimum: int, maximum: int) -> int:
+    """An integer query parameter clamped to Okta's bounds; not a number is a 400."""
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise OktaError("E0000001", name, [f"{name}: must be an integer"]) from exc
+    return max(minimum, min(maximum, value))
+
+
+def page(
+    request: web.Request,
+    items: Sequence[T],
+    *,
+    cursor: Callable[[T], str],
+    default_limit: int,
+    max_limit: int,
+) -> tuple[list[T], list[str]]:
+    """Slice one page after the `after` cursor; return it with Okta's self/next Link headers.
+
+    A limit of -1 (Okta's default for some lists) means everything.
+    """
+    limit = int_param(request, "limit", default=default_limit, minimum=-1, maximum=max_limit)
+    after = request.query.get("after")
+    start = 0
+    if after:
+        keys = [cursor(item) for item in items]
+        start = keys.index(after) + 1 if after in keys else len(items)
+    end = len(items) if limit < 1 else start + limit
+    chunk = list(items[start:end])
+    links = [f'<{request.url}>; rel="self"']
+    if end < len(items) and chunk:
+        links.append(f'<{next_url(request, cursor(chunk[-1]))}>; rel="next"')
+    return chunk, links
+
+
+def next_url(request: web.Request, after: str) -> str:
+    """The request's own URL with `after` set: Okta keeps every other parameter."""
+    query = {key: value for key, value in request.query.items() if key != "after"}
+    return str(request.url.with_query({"after": after, **query}))
