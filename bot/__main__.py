@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 EXIT_USAGE = 2
 
@@ -36,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Run one command; `env` replaces the process environment (and `.env`) when given."""
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -44,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE if exc.code else 0
     from bot.cli import run
 
-    return run(args, _environment())
+    return run(args, _environment() if env is None else env)
 
 
 def _environment() -> dict[str, str]:

@@ -214,20 +214,22 @@ class OktaClient:
         self, method: str, url: str, request: Any
     ) -> tuple[int, str, CIMultiDictProxy[str]]:
         timeout = self._settings.timeout
+        slow = OktaUnavailable(
+            f"Okta did not answer {method} {_path_of(url)} within {timeout:g} s."
+        )
         try:
             async with asyncio.timeout(timeout):
                 response, text, err = await self._executor.execute(request)
         except TimeoutError:
-            raise OktaUnavailable(
-                f"Okta did not answer {method} {_path_of(url)} within {timeout:g} s."
-            ) from None
+            raise slow from None
         except ValueError:  # the SDK json-decodes error bodies itself
             raise OktaUnavailable(
                 f"Okta answered {method} {_path_of(url)} with malformed JSON."
             ) from None
-        if response is None:
-            reason = "timed out" if isinstance(err, asyncio.TimeoutError) else "unreachable"
-            raise OktaUnavailable(f"Okta at {self.org_url} is {reason} ({type(err).__name__}).")
+        if response is None:  # the SDK returns transport failures, including its own timeout
+            if isinstance(err, asyncio.TimeoutError):
+                raise slow
+            raise OktaUnavailable(f"Okta at {self.org_url} is unreachable ({type(err).__name__}).")
         return response.status, text or "", response.headers
 
 

@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from bot.config import DEFAULT_REDIS_URL
+from bot.demo.org import build_demo_org
+from bot.demo.server import FakeOkta, serve
+from bot.demo.state import OrgState
+from checks.okta import OktaClient, OktaSettings
+
+TOKEN = "test-token-do-not-print"
 
 
 @pytest.fixture(autouse=True)
@@ -12,3 +24,34 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith(("OKTA_", "SLACK_", "ATTRSYNC_")):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def demo_state() -> OrgState:
+    return build_demo_org(datetime.now(UTC))
+
+
+@pytest.fixture
+async def fake_okta(demo_state: OrgState) -> AsyncIterator[FakeOkta]:
+    async with serve(demo_state, token=TOKEN) as fake:
+        yield fake
+    assert not fake.errors, fake.errors
+
+
+@pytest.fixture
+async def okta(fake_okta: FakeOkta) -> AsyncIterator[OktaClient]:
+    settings = OktaSettings(org_url=fake_okta.url, token=TOKEN, timeout=2.0, max_wait=5.0)
+    async with OktaClient.open(settings) as client:
+        yield client
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    """The real Redis at REDIS_URL (scripts/test starts one when none answers)."""
+    client = Redis.from_url(os.environ.get("REDIS_URL", DEFAULT_REDIS_URL))
+    try:
+        await client.ping()
+    except RedisError as exc:
+        pytest.fail(f"No Redis at REDIS_URL ({exc}); run scripts/redis-up.")
+    yield client
+    await client.aclose()

@@ -109,6 +109,17 @@ class FakeOkta:
         """The recorded requests that changed the org."""
         return [recorded for recorded in self.requests if recorded.mutated]
 
+    def round_trips(self) -> int:
+        """The longest chain of recorded requests each sent after the previous was answered:
+        how many network round trips the traffic needed, however many ran in parallel."""
+        ordered = sorted(self.requests, key=lambda r: r.started)
+        ends = [r.ended if r.ended is not None else float("inf") for r in ordered]
+        depth: list[int] = []
+        for i, request in enumerate(ordered):
+            before = [depth[j] for j in range(i) if ends[j] <= request.started]
+            depth.append(1 + max(before, default=0))
+        return max(depth, default=0)
+
     def _build_app(self) -> web.Application:
         app = web.Application(middlewares=[self._middleware])
         app[STATE] = self.state

@@ -1,0 +1,156 @@
+"""`attrsync` in a terminal: output, exit codes and one-sentence errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.__main__ import main
+from bot.demo.org import build_demo_org
+from bot.demo.server import FakeOkta, serve
+from tests.conftest import TOKEN
+
+CONTRACT_IDS = {
+    "user", "app", "assignment", "provisioning", "credentials", "update_attributes", "mapping",
+    "preview", "external_id", "group_assignment", "sync_state", "push_errors", "deactivate_users",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def org_url() -> Iterator[str]:
+    """A fake Okta on its own thread: the CLI runs its own event loop."""
+    import asyncio
+
+    ready = threading.Event()
+    stop: asyncio.Future[None] | None = None
+    found: dict[str, FakeOkta] = {}
+
+    async def run() -> None:
+        nonlocal stop
+        stop = asyncio.get_running_loop().create_future()
+        async with serve(build_demo_org(datetime.now(UTC)), token=TOKEN) as fake:
+            found["fake"] = fake
+            ready.set()
+            await stop
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_until_complete, args=(run(),), daemon=True)
+    thread.start()
+    ready.wait(10)
+    yield found["fake"].url
+    loop.call_soon_threadsafe(lambda: stop.set_result(None) if stop else None)
+    thread.join(10)
+    loop.close()
+
+
+def _env(org_url: str, **extra: str) -> dict[str, str]:
+    return {"OKTA_ORG_URL": org_url, "OKTA_API_TOKEN": TOKEN} | extra
+
+
+def test_json_report_and_exit_code_1(org_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["why", "jdoe", "box", "--json"], _env(org_url)) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"]["check"] == "external_id"
+    assert {f["check"] for f in out["findings"]} == CONTRACT_IDS
+    assert TOKEN not in json.dumps(out)
+
+
+def test_healthy_user_exits_0(org_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["why", "asmith", "box"], _env(org_url)) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("attrsync · asmith@example.com in Box")
+    assert "\033[" not in out  # no colour when not on a TTY
+
+
+def test_unknown_user_is_a_report_not_a_crash(
+    org_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["why", "nobody", "box", "--json"], _env(org_url)) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["user"] is None
+    assert out["verdict"]["check"] == "user"
+
+
+def test_attribute_the_app_lacks_is_a_usage_error(
+    org_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["why", "jdoe", "box", "lastNme"], _env(org_url)) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("attrsync: Box has no attribute 'lastNme'; it has: ")
+    assert "lastName" in captured.err
+    assert captured.err.count("\n") == 1
+
+
+def test_rejected_token_exits_3_with_one_sentence(
+    org_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = _env(org_url, OKTA_API_TOKEN="super-secret-wrong")
+    assert main(["why", "jdoe", "box"], env) == 3
+    err = capsys.readouterr().err
+    assert "rejected the credentials" in err
+    assert "super-secret-wrong" not in err
+    assert err.count("\n") == 1
+
+
+def test_unreachable_okta_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
+    env = _env("http://127.0.0.1:9", ATTRSYNC_OKTA_TIMEOUT="2")
+    assert main(["why", "jdoe", "box"], env) == 3
+    assert "unreachable" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("env", "names"),
+    [
+        ({}, "OKTA_ORG_URL"),
+        ({"OKTA_ORG_URL": "http://acme.okta.com", "OKTA_API_TOKEN": "x"}, "OKTA_ORG_URL"),
+        ({"OKTA_ORG_URL": "https://acme.okta.com"}, "OKTA_API_TOKEN"),
+        ({"OKTA_ORG_URL": "https://acme.okta.com", "OKTA_CLIENT_ID": "0oa1"}, "OKTA_PRIVATE_KEY"),
+        (
+            {
+                "OKTA_ORG_URL": "https://a.okta.com",
+                "OKTA_API_TOKEN": "x",
+                "ATTRSYNC_OKTA_TIMEOUT": "-1",
+            },
+            "ATTRSYNC_OKTA_TIMEOUT",
+        ),
+    ],
+)
+def test_configuration_errors_name_the_variable(
+    env: dict[str, str], names: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["why", "jdoe", "box"], env) == 2
+    assert names in capsys.readouterr().err
+
+
+def test_demo_flag_needs_no_configuration(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["why", "iupd", "zoom", "--demo", "--json"], {}) == 1
+    assert json.loads(capsys.readouterr().out)["verdict"]["check"] == "update_attributes"
+
+
+def test_demo_walkthrough_covers_every_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"], {}) == 0
+    out = capsys.readouterr().out
+    assert out.count("$ attrsync why ") == 14
+    assert "Cause: Jane Anderson's Box assignment has no external ID" in out
+
+
+def test_missing_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["why", "jdoe"], {}) == 2
+    assert "required: app" in capsys.readouterr().err
+
+
+def test_help_does_not_import_the_okta_sdk() -> None:
+    code = (
+        "import sys; from bot.__main__ import main\n"
+        "try:\n    main(['--help'], {})\nexcept SystemExit:\n    pass\n"
+        "sys.exit('okta' in sys.modules or 'aiohttp' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr

@@ -1,0 +1,122 @@
+"""The whole engine over HTTP: real okta SDK, the fake Okta serving the demo org."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.demo.org import SCENARIOS, Scenario
+from bot.demo.server import FakeOkta, Fault
+from bot.terminal import to_json
+from checks.diagnose import diagnose
+from checks.errors import OktaUnauthorized
+from checks.facts import Facts
+from checks.model import Report, Status
+from checks.okta import OktaClient, OktaSettings
+from checks.registry import CHECKS
+
+
+async def _diagnose(
+    okta: OktaClient, fake: FakeOkta, user: str, app: str, attr: str | None = None
+) -> Report:
+    return await diagnose(Facts(okta, user, app, attr, now=fake.state.now()))
+
+
+@pytest.mark.parametrize("case", SCENARIOS, ids=lambda c: f"{c.user}-{c.app}")
+async def test_every_demo_scenario_names_its_cause(
+    case: Scenario, okta: OktaClient, fake_okta: FakeOkta
+) -> None:
+    report = await _diagnose(okta, fake_okta, case.user, case.app, case.attribute)
+    assert report.verdict.check == case.expected_check, report.verdict.summary
+    assert not report.faults
+    assert [f.check for f in report.findings] == [check_id for check_id, _ in CHECKS]
+    assert not [f for f in report.findings if f.status is Status.UNKNOWN]
+
+
+async def test_no_request_is_made_twice(okta: OktaClient, fake_okta: FakeOkta) -> None:
+    for case in SCENARIOS:
+        fake_okta.requests.clear()
+        await _diagnose(okta, fake_okta, case.user, case.app, case.attribute)
+        sent = [(r.method, r.path, tuple(sorted(r.query.items()))) for r in fake_okta.requests]
+        assert len(sent) == len(set(sent)), case.user
+        assert len(sent) <= 11, (case.user, sent)
+
+
+async def test_round_trip_depth_is_three(okta: OktaClient, fake_okta: FakeOkta) -> None:
+    fake_okta.latency = 0.15  # big enough that concurrent requests overlap on any machine
+    await _diagnose(okta, fake_okta, "jdoe", "box")
+    assert fake_okta.round_trips() == 3
+
+
+async def test_json_report_follows_the_contract(okta: OktaClient, fake_okta: FakeOkta) -> None:
+    report = await _diagnose(okta, fake_okta, "jdoe", "box")
+    data = to_json(report)
+    assert set(data) == {"user", "app", "verdict", "findings"}
+    assert data["user"]["login"] == "jdoe@example.com"
+    assert data["app"]["name"] == "boxnet"
+    assert data["app"]["label"] == "Box"
+    assert data["verdict"]["check"] == "external_id"
+    external = next(f for f in data["findings"] if f["check"] == "external_id")
+    assert set(external) == {"check", "status", "title", "detail", "fix"}
+    assert external["fix"] == {
+        "id": "relink",
+        "automated": False,
+        "summary": external["fix"]["summary"],
+    }
+    assert "/admin/app/boxnet/instance/" in external["detail"]
+
+
+async def test_preview_of_the_articles_example(okta: OktaClient, fake_okta: FakeOkta) -> None:
+    report = await _diagnose(okta, fake_okta, "jdoe", "box", "lastname")
+    preview = next(f for f in report.findings if f.check == "preview")
+    assert preview.evidence == (
+        ("lastName", 'Okta "Anderson" · mapping gives "Anderson" · Box user has "Anderson"'),
+    )
+
+
+async def test_create_only_mapping_previews_the_stale_value(
+    okta: OktaClient, fake_okta: FakeOkta
+) -> None:
+    report = await _diagnose(okta, fake_okta, "hcreate", "hr portal")
+    by_check = {f.check: f for f in report.findings}
+    assert by_check["mapping"].status is Status.PROBLEM
+    assert by_check["preview"].status is Status.PROBLEM
+    assert '"Research"' in str(by_check["preview"].evidence)
+    assert '"Engineering"' in str(by_check["preview"].evidence)
+
+
+async def test_a_failing_endpoint_only_costs_its_checks(
+    okta: OktaClient, fake_okta: FakeOkta
+) -> None:
+    fake_okta.faults.append(Fault.status(500, path="/api/v1/logs", times=None))
+    report = await _diagnose(okta, fake_okta, "jdoe", "box")
+    by_check = {f.check: f.status for f in report.findings}
+    assert by_check["push_errors"] is Status.UNKNOWN
+    assert by_check["credentials"] is Status.UNKNOWN
+    assert by_check["external_id"] is Status.PROBLEM
+    assert report.verdict.check == "external_id"
+    assert report.faults == (
+        "Okta answered 500 to GET /api/v1/logs (Internal Server Error (E0000009)).",
+    )
+
+
+async def test_rejected_token_stops_the_diagnosis(fake_okta: FakeOkta) -> None:
+    async with OktaClient.open(OktaSettings(org_url=fake_okta.url, token="nope")) as okta:
+        with pytest.raises(OktaUnauthorized):
+            await _diagnose(okta, fake_okta, "jdoe", "box")
+
+
+async def test_ambiguous_app_lists_candidates(okta: OktaClient, fake_okta: FakeOkta) -> None:
+    report = await _diagnose(okta, fake_okta, "jdoe", "g")
+    app = next(f for f in report.findings if f.check == "app")
+    assert app.status is Status.PROBLEM
+    assert "GitHub (github)" in app.detail
+    assert "Google Workspace (google)" in app.detail
+    assert report.verdict.check == "app"
+
+
+async def test_user_by_email_and_by_id(okta: OktaClient, fake_okta: FakeOkta) -> None:
+    by_login = await _diagnose(okta, fake_okta, "jdoe@example.com", "Box")
+    assert by_login.user is not None
+    by_id = await _diagnose(okta, fake_okta, by_login.user.id, "boxnet")
+    assert by_id.user == by_login.user
+    assert by_id.verdict == by_login.verdict
