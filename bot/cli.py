@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -21,6 +22,7 @@ EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    _configure_logging(debug=env.get("ATTRSYNC_DEBUG", "") not in ("", "0", "false"))
     try:
         if args.command == "why":
             return asyncio.run(_why(args, env))
@@ -36,6 +38,11 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return _fail(str(exc), EXIT_INCOMPLETE)
     except KeyboardInterrupt:
         return _fail("Interrupted.", EXIT_INCOMPLETE)
+    except Exception:  # a bug must still end in one sentence; the traceback is for debugging
+        logging.getLogger(__name__).debug("internal error", exc_info=True)
+        return _fail(
+            "attrsync hit an internal error (run with ATTRSYNC_DEBUG=1 to see it).", EXIT_INCOMPLETE
+        )
     raise AssertionError(f"unknown command {args.command}")
 
 
@@ -66,6 +73,19 @@ def exit_code(report: Report) -> int:
 
 def _color(env: Mapping[str, str]) -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in env and env.get("TERM") != "dumb"
+
+
+def _configure_logging(*, debug: bool) -> None:
+    """Warnings as one line on stderr; tracebacks only when debugging."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLine("attrsync: %(message)s") if not debug else logging.Formatter())
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, handlers=[handler])
+
+
+class _OneLine(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        record.exc_info, record.exc_text = None, None
+        return super().format(record)
 
 
 def _fail(sentence: str, code: int) -> int:

@@ -279,7 +279,7 @@ def resolve_app(query: str, apps: list[App]) -> App:
     if not prefixed:
         raise AppNotFound(f"No Okta app is labelled or named {query!r}.")
     names = tuple(sorted(f"{a.label} ({a.name})" for a in prefixed))
-    raise AppNotFound(f"{query!r} matches several apps: {', '.join(names)}.", names)
+    raise AppNotFound(f"{query!r} matches {len(names)} apps.", names)
 
 
 def _iso(moment: datetime) -> str:

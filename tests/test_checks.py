@@ -29,6 +29,7 @@ from checks.errors import (
     UserNotFound,
 )
 from checks.model import Status
+from checks.registry import CHECKS
 from tests import builders as b
 
 
@@ -358,3 +359,16 @@ async def test_pending_push_is_not_a_cause() -> None:
     report = await diagnose(facts)
     assert report.verdict.check is None
     assert report.verdict.summary.startswith("No cause found yet")
+
+
+async def test_a_crashing_check_costs_only_its_own_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def broken(facts: object) -> object:
+        raise RuntimeError("bug")
+
+    crashed = tuple((c, broken if c == "mapping" else run) for c, run in CHECKS)
+    monkeypatch.setattr("checks.diagnose.CHECKS", crashed)
+    report = await diagnose(b.facts())
+    statuses = {f.check: f.status for f in report.findings}
+    assert statuses["mapping"] is Status.UNKNOWN
+    assert statuses["preview"] is Status.OK
+    assert report.faults == ("attrsync hit an internal error; the log has the details.",)

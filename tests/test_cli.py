@@ -154,3 +154,17 @@ def test_help_does_not_import_the_okta_sdk() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_internal_error_is_one_sentence_without_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def crash(facts: object) -> object:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("bot.cli.diagnose", crash)
+    assert main(["why", "jdoe", "box", "--demo"], {}) == 3
+    err = capsys.readouterr().err
+    assert (
+        err == "attrsync: attrsync hit an internal error (run with ATTRSYNC_DEBUG=1 to see it).\n"
+    )

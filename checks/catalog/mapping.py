@@ -74,8 +74,9 @@ async def run(facts: Facts) -> Finding:
         if len(faults) == 1
         else (f"{len(faults)} attribute mappings keep Okta's changes from reaching {app.label}.")
     )
-    detail = "\n".join(problem for problem, _ in faults)
-    detail += f"\nSee Directory > Profile Editor > {app.label} > Mappings > Okta to {app.label}."
+    listed = faults if len(faults) > 1 else []  # a single fault is the title already
+    detail = "".join(f"{problem}\n" for problem, _ in listed)
+    detail += f"See Directory > Profile Editor > {app.label} > Mappings > Okta to {app.label}."
     summary = "In the Okta to " + app.label + " mapping: " + "; ".join(c for _, c in faults) + "."
     fix = Fix("mapping", True, summary[0].upper() + summary[1:])
     return Finding(CHECK, Status.PROBLEM, title, detail, fix, link, evidence)
