@@ -15,7 +15,14 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 from checks import parse
-from checks.errors import AppNotFound, NotAssigned, OktaBadRequest, OktaNotFound, UserNotFound
+from checks.errors import (
+    AppNotFound,
+    NotAssigned,
+    OktaBadRequest,
+    OktaNotFound,
+    UsageError,
+    UserNotFound,
+)
 from checks.model import (
     App,
     AppSchema,
@@ -69,6 +76,8 @@ class Facts:
         now: datetime,
         cache: FactCache | None = None,
     ) -> None:
+        if not user_query.strip() or not app_query.strip():
+            raise UsageError("Name both the Okta user and the app, e.g. `why jdoe box`.")
         self.okta = okta
         self.user_query = user_query.strip()
         self.app_query = app_query.strip()
@@ -122,7 +131,7 @@ class Facts:
         field, op, value = ("email", "eq", query) if "@" in query else ("login", "sw", f"{query}@")
         found = await self.okta.get_all(
             "/api/v1/users",
-            {"search": f'profile.{field} {op} "{value}"', "limit": 20},
+            {"search": f"profile.{field} {op} {_quoted(value)}", "limit": 20},
             max_items=20,
         )
         if len(found) == 1:
@@ -280,6 +289,11 @@ def resolve_app(query: str, apps: list[App]) -> App:
         raise AppNotFound(f"No Okta app is labelled or named {query!r}.")
     names = tuple(sorted(f"{a.label} ({a.name})" for a in prefixed))
     raise AppNotFound(f"{query!r} matches {len(names)} apps.", names)
+
+
+def _quoted(value: str) -> str:
+    """A string literal for Okta's search expressions, whatever the person typed."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _iso(moment: datetime) -> str:

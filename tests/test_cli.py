@@ -168,3 +168,15 @@ def test_internal_error_is_one_sentence_without_traceback(
     assert (
         err == "attrsync: attrsync hit an internal error (run with ATTRSYNC_DEBUG=1 to see it).\n"
     )
+
+
+def test_blank_user_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["why", " ", "box", "--demo"], {}) == 2
+    assert "Name both the Okta user and the app" in capsys.readouterr().err
+
+
+def test_odd_characters_in_the_user_are_just_not_found(
+    org_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["why", 'jd"oe\\ or x', "box", "--json"], _env(org_url)) == 1
+    assert json.loads(capsys.readouterr().out)["verdict"]["check"] == "user"

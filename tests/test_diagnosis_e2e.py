@@ -120,3 +120,15 @@ async def test_user_by_email_and_by_id(okta: OktaClient, fake_okta: FakeOkta) ->
     by_id = await _diagnose(okta, fake_okta, by_login.user.id, "boxnet")
     assert by_id.user == by_login.user
     assert by_id.verdict == by_login.verdict
+
+
+async def test_ambiguous_short_name_lists_the_logins(okta: OktaClient, fake_okta: FakeOkta) -> None:
+    fake_okta.state.add_user("jdoe@partner.example.org", "John", "Doe")
+    report = await _diagnose(okta, fake_okta, "jdoe", "box")
+    user = next(f for f in report.findings if f.check == "user")
+    assert user.status is Status.PROBLEM
+    assert (
+        user.title
+        == "'jdoe' matches several Okta users: jdoe@example.com, jdoe@partner.example.org."
+    )
+    assert report.user is None
