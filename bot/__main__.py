@@ -28,6 +28,12 @@ def _parser() -> argparse.ArgumentParser:
     why.add_argument("attribute", nargs="?", help="the app attribute you care about, e.g. lastName")
     why.add_argument("--json", action="store_true", help="print the report as one JSON object")
     why.add_argument("--demo", action="store_true", help="use the built-in demo Okta org")
+    for name, what in (
+        ("serve", "run the Slack bot over HTTP (Events API) on $PORT"),
+        ("socket", "run the Slack bot in Socket Mode (needs SLACK_APP_TOKEN)"),
+    ):
+        bot = commands.add_parser(name, help=what, description=what[0].upper() + what[1:] + ".")
+        bot.add_argument("--demo", action="store_true", help="answer from the built-in demo org")
     commands.add_parser(
         "demo",
         help="walk through the built-in demo org's scenarios (no credentials needed)",

@@ -26,6 +26,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     try:
         if args.command == "why":
             return asyncio.run(_why(args, env))
+        if args.command in ("serve", "socket"):
+            return asyncio.run(_bot(args, env))
         if args.command == "demo":
             from bot.demo.walkthrough import walk
 
@@ -47,22 +49,35 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 
 async def _why(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    async with _okta_settings(args.demo, env) as settings, OktaClient.open(settings) as okta:
+    settings = Settings.from_env(env)
+    async with (
+        _okta_settings(args.demo, settings) as okta_settings,
+        OktaClient.open(okta_settings) as okta,
+    ):
         facts = Facts(okta, args.user, args.app, args.attribute, now=datetime.now(UTC))
         report = await diagnose(facts)
     print(render_json(report) if args.json else render_text(report, color=_color(env)))
     return exit_code(report)
 
 
+async def _bot(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from bot.serve import run_bot  # only the bot needs Bolt
+
+    settings = Settings.from_env(env)
+    settings.require_slack(socket_mode=args.command == "socket")
+    async with _okta_settings(args.demo, settings) as okta_settings:
+        return await run_bot(settings, okta_settings, socket_mode=args.command == "socket")
+
+
 @asynccontextmanager
-async def _okta_settings(demo: bool, env: Mapping[str, str]) -> AsyncIterator[OktaSettings]:
+async def _okta_settings(demo: bool, settings: Settings) -> AsyncIterator[OktaSettings]:
     if not demo:
-        yield Settings.from_env(env).require_okta()
+        yield settings.require_okta()
         return
     from bot.demo.walkthrough import demo_okta
 
-    async with demo_okta() as settings:
-        yield settings
+    async with demo_okta() as demo_settings:
+        yield demo_settings
 
 
 def exit_code(report: Report) -> int:

@@ -10,27 +10,118 @@ from checks.errors import UsageError
 from checks.okta import READ_SCOPES, OktaSettings, is_acceptable_org_url
 
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+@dataclass(frozen=True, slots=True)
+class SlackSettings:
+    bot_token: str
+    signing_secret: str
+    app_token: str | None
+    api_url: str
+
+    def __repr__(self) -> str:  # never show the secrets
+        return f"SlackSettings({self.api_url})"
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
     okta: OktaSettings | None
     """None when OKTA_ORG_URL is unset (the demo needs none)."""
+    slack: SlackSettings | None = None
+    """None when SLACK_BOT_TOKEN is unset (the CLI needs none)."""
     redis_url: str = DEFAULT_REDIS_URL
     fact_cache_ttl: float = 60.0
+    port: int = 3000
+    approvers: frozenset[str] = frozenset()
+    allow_self_approval: bool = False
+    approval_ttl: float = 3600.0
+    audit_channel: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         return cls(
             okta=_okta(env),
-            redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
+            slack=_slack(env),
+            redis_url=_redis_url(env),
             fact_cache_ttl=_positive(env, "ATTRSYNC_FACT_CACHE_TTL", 60.0),
+            port=_port(env),
+            approvers=_approvers(env),
+            allow_self_approval=_flag(env, "ATTRSYNC_ALLOW_SELF_APPROVAL"),
+            approval_ttl=_positive(env, "ATTRSYNC_APPROVAL_TTL", 3600.0),
+            audit_channel=_channel(env, "ATTRSYNC_AUDIT_CHANNEL"),
         )
 
     def require_okta(self) -> OktaSettings:
         if self.okta is None:
             raise UsageError("OKTA_ORG_URL is not set (or use --demo to try the built-in org).")
         return self.okta
+
+    def require_slack(self, *, socket_mode: bool = False) -> SlackSettings:
+        if self.slack is None:
+            raise UsageError("SLACK_BOT_TOKEN is not set: the bot needs its Slack credentials.")
+        if socket_mode and not self.slack.app_token:
+            raise UsageError("SLACK_APP_TOKEN (xapp-…) is not set: Socket Mode needs it.")
+        return self.slack
+
+
+def _slack(env: Mapping[str, str]) -> SlackSettings | None:
+    token = env.get("SLACK_BOT_TOKEN", "").strip()
+    if not token:
+        return None
+    if not token.startswith("xoxb-"):
+        raise UsageError("SLACK_BOT_TOKEN must be a bot token (it starts with xoxb-).")
+    secret = env.get("SLACK_SIGNING_SECRET", "").strip()
+    if not secret:
+        raise UsageError("SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials).")
+    app_token = env.get("SLACK_APP_TOKEN", "").strip() or None
+    if app_token is not None and not app_token.startswith("xapp-"):
+        raise UsageError("SLACK_APP_TOKEN must be an app-level token (it starts with xapp-).")
+    api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
+    if not api_url.startswith(("https://", "http://127.", "http://localhost")):
+        raise UsageError("SLACK_API_URL must be an https:// URL (plain http only for loopback).")
+    return SlackSettings(token, secret, app_token, api_url.rstrip("/") + "/")
+
+
+def _redis_url(env: Mapping[str, str]) -> str:
+    url = env.get("REDIS_URL", "").strip() or DEFAULT_REDIS_URL
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise UsageError("REDIS_URL must look like redis://host:6379/0.")
+    return url
+
+
+def _port(env: Mapping[str, str]) -> int:
+    raw = env.get("PORT", "").strip() or "3000"
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise UsageError(f"PORT must be a TCP port number, not {raw!r}.")
+    return int(raw)
+
+
+def _approvers(env: Mapping[str, str]) -> frozenset[str]:
+    ids = frozenset(env.get("ATTRSYNC_APPROVERS", "").replace(",", " ").split())
+    wrong = sorted(i for i in ids if not (i[:1] in ("U", "W", "S") and i[1:].isalnum()))
+    if wrong:
+        raise UsageError(
+            "ATTRSYNC_APPROVERS takes Slack user ids (U…) and user-group ids (S…), "
+            f"not {wrong[0]!r}."
+        )
+    return ids
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "false", "0", "no"):
+        return False
+    if raw in ("true", "1", "yes"):
+        return True
+    raise UsageError(f"{name} must be true or false, not {raw!r}.")
+
+
+def _channel(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if raw and not (raw[:1] in ("C", "G") and raw[1:].isalnum()):
+        raise UsageError(f"{name} must be a Slack channel id (C…), not {raw!r}.")
+    return raw or None
 
 
 def _okta(env: Mapping[str, str]) -> OktaSettings | None:

@@ -116,6 +116,8 @@ class OktaClient:
         self._executor = executor
         self._settings = settings
         self.org_url = settings.org_url.rstrip("/")
+        self.health = "unknown"
+        """How Okta answered last: unknown (not asked yet), ok, unauthorized or down."""
 
     @classmethod
     @asynccontextmanager
@@ -189,6 +191,23 @@ class OktaClient:
         return None
 
     async def _send(self, method: str, url: str, body: Any, *, keep_nulls: bool) -> OktaResponse:
+        try:
+            response = await self._send_with_retries(method, url, body, keep_nulls=keep_nulls)
+        except (OktaUnavailable, OktaRateLimited):
+            self.health = "down"
+            raise
+        except OktaUnauthorized:
+            self.health = "unauthorized"
+            raise
+        except OktaError:
+            self.health = "ok"  # Okta answered, if only to refuse
+            raise
+        self.health = "ok"
+        return response
+
+    async def _send_with_retries(
+        self, method: str, url: str, body: Any, *, keep_nulls: bool
+    ) -> OktaResponse:
         waited = 0.0
         for attempt in range(MAX_RETRIES + 1):
             request, err = await self._executor.create_request(

@@ -1,0 +1,156 @@
+"""One question -> one report in the channel: dedupe, diagnose, offer fixes, post, thread."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from redis.exceptions import RedisError
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot import render
+from bot.blockkit import Message, escape
+from bot.commands import Why
+from bot.services import Services
+from bot.store import Earlier, FixOffer
+from bot.terminal import full_detail
+from checks.diagnose import diagnose
+from checks.errors import AttrsyncError, OktaError
+from checks.facts import Facts
+from checks.model import Report
+
+log = logging.getLogger(__name__)
+
+Reply = Callable[[Message], Awaitable[None]]
+"""Says something to the person who asked, and to nobody else."""
+
+REDIS_DOWN = (
+    "attrsync cannot reach its Redis, so it cannot answer right now; "
+    "an admin should check REDIS_URL."
+)
+# Slack's answers when the bot may not post in the channel: the response_url still can.
+_CANNOT_POST = frozenset(
+    {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    why: Why
+    asked: str
+    team: str | None
+    channel: str
+    requester: str
+    thread_ts: str | None = None
+    """Answer in this thread (a mention); None posts in the channel (a slash command)."""
+    response_url: str | None = None
+    retry: bool = False
+    """Slack redelivered this request: a duplicate is dropped silently."""
+
+
+async def answer(services: Services, question: Question, reply: Reply) -> None:
+    why = question.why
+    try:
+        claim = await services.store.claim(
+            question.team or "",
+            question.channel,
+            why.user.casefold(),
+            why.app.casefold(),
+            (why.attribute or "").casefold(),
+        )
+    except RedisError:
+        log.warning("redis unreachable while deduplicating")
+        await reply(render.notice(REDIS_DOWN))
+        return
+    if isinstance(claim, Earlier):
+        if not question.retry:
+            await reply(_earlier(question, claim))
+        return
+    try:
+        report = await diagnose(
+            Facts(
+                services.okta,
+                why.user,
+                why.app,
+                why.attribute,
+                now=services.clock(),
+                cache=services.store.facts,
+            )
+        )
+        permalink = await _post(services, question, report)
+    except AttrsyncError as exc:
+        await services.store.release(claim)
+        await reply(render.notice(escape(_what_to_do(exc))))
+        return
+    except RedisError:
+        log.warning("redis unreachable while answering", exc_info=True)
+        await reply(render.notice(REDIS_DOWN))
+        return
+    except SlackApiError as exc:
+        log.warning("slack refused the report: %s", exc.response.get("error"))
+        await services.store.release(claim)
+        await reply(render.notice(f"Slack refused the report ({exc.response.get('error')})."))
+        return
+    await services.store.answered(claim, permalink)
+
+
+async def _post(services: Services, question: Question, report: Report) -> str:
+    """Post the report (and its overflow in the thread); return a link to it."""
+    offers = {
+        f.check: await services.store.save_offer(
+            FixOffer(
+                check=f.check,
+                fix=f.fix,
+                detail=full_detail(f),
+                user_id=report.user.id if report.user else None,
+                app_id=report.app.id if report.app else None,
+                app_label=report.app.label if report.app else None,
+                channel=question.channel,
+                requester=question.requester,
+                asked=question.asked,
+            )
+        )
+        for f in report.findings
+        if f.fix is not None
+    }
+    rendered = render.report(
+        report, asked=question.asked, requester=question.requester, fix_ids=offers
+    )
+    slack = services.slack
+    try:
+        posted = await slack.chat_postMessage(
+            channel=question.channel, thread_ts=question.thread_ts, **rendered.report.payload()
+        )
+    except SlackApiError as exc:
+        if exc.response.get("error") not in _CANNOT_POST or not question.response_url:
+            raise
+        # Not a member of the channel: the slash command's response_url can still post there
+        # (without a thread to continue in, so the overflow follows as messages of its own).
+        webhook = AsyncWebhookClient(question.response_url, session=slack.session)
+        for message in (rendered.report, *rendered.thread):
+            sent = await webhook.send_dict({"response_type": "in_channel", **message.payload()})
+            if sent.status_code != 200:
+                raise
+        return ""
+    ts = str(posted["ts"])
+    for message in rendered.thread:
+        await slack.chat_postMessage(channel=question.channel, thread_ts=ts, **message.payload())
+    link = await slack.chat_getPermalink(channel=question.channel, message_ts=ts)
+    return str(link.get("permalink") or "")
+
+
+def _earlier(question: Question, earlier: Earlier) -> Message:
+    subject = f"{escape(question.why.user)} in {escape(question.why.app)}"
+    if earlier.permalink:
+        return render.notice(
+            f"{subject} was diagnosed here moments ago: <{earlier.permalink}|see that report>."
+        )
+    return render.notice(f"{subject} is being diagnosed already; the report will appear here.")
+
+
+def _what_to_do(exc: AttrsyncError) -> str:
+    if isinstance(exc, OktaError):
+        return f"{exc} Nothing was changed; try again in a minute."
+    return str(exc)

@@ -1,0 +1,44 @@
+"""build_app(services) -> the Bolt AsyncApp, for HTTP and Socket Mode alike."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.response import BoltResponse
+
+from bot.listeners import actions, commands, events
+from bot.logs import new_request_id
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def build_app(services: Services) -> AsyncApp:
+    slack = services.settings.require_slack()
+    app = AsyncApp(
+        client=services.slack,
+        token=slack.bot_token,
+        signing_secret=slack.signing_secret,
+        logger=logging.getLogger("attrsync.bolt"),
+    )
+    app.use(_tag_request)
+    app.error(_log_error)
+    commands.register(app, services)
+    actions.register(app, services)
+    events.register(app, services)
+    return app
+
+
+async def _tag_request(
+    context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
+) -> BoltResponse:
+    context["request_id"] = new_request_id()
+    return await next()
+
+
+async def _log_error(error: Exception, body: dict[str, Any]) -> None:
+    kind = body.get("type") or body.get("command") or "request"
+    log.error("unhandled error in a %s listener", kind, exc_info=error)

@@ -1,0 +1,97 @@
+"""Slack's Block Kit limits and mrkdwn escaping, applied to every message the bot sends."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+MAX_CONTEXT_TEXT = 3000
+MAX_BUTTON_VALUE = 2000
+MAX_FALLBACK_TEXT = 3000
+ELLIPSIS = "…"
+
+
+def escape(text: object) -> str:
+    """Text from Okta or a person, made inert in mrkdwn: `<!channel>` can never ping anyone."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url: str, label: str) -> str:
+    """A mrkdwn link; the URL's own `|` and `>` would end the link early."""
+    safe = url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
+    return f"<{safe}|{escape(label)}>"
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def section(text: str, accessory: ButtonElement | None = None) -> SectionBlock:
+    return SectionBlock(
+        text=MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT)), accessory=accessory
+    )
+
+
+def context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, MAX_CONTEXT_TEXT))])
+
+
+def button(text: str, action_id: str, value: str, *, primary: bool = False) -> ButtonElement:
+    if len(value) > MAX_BUTTON_VALUE:
+        raise ValueError(f"button value of {len(value)} characters (Slack allows 2000)")
+    return ButtonElement(
+        text=clip(text, 75),
+        action_id=action_id,
+        value=value,
+        style="primary" if primary else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """What chat.postMessage, chat.update and response_url posts take: blocks and a fallback."""
+
+    text: str
+    blocks: tuple[Block, ...] = ()
+
+    def payload(self) -> dict[str, Any]:
+        """The message as Slack's JSON, within Slack's limits (the one check every send passes)."""
+        if not self.text.strip():
+            raise ValueError("a message needs fallback text for notifications and screen readers")
+        blocks = list(self.blocks)
+        if len(blocks) > MAX_BLOCKS:
+            cut = len(blocks) - (MAX_BLOCKS - 1)
+            blocks = [*blocks[: MAX_BLOCKS - 1], context(f"{ELLIPSIS} {cut} more blocks left out.")]
+        _check_ids(blocks)
+        return {
+            "text": clip(self.text, MAX_FALLBACK_TEXT),
+            "blocks": [block.to_dict() for block in blocks],
+        }
+
+
+def _check_ids(blocks: Sequence[Block]) -> None:
+    seen: set[str] = set()
+    for block in blocks:
+        elements: list[Any] = []
+        if isinstance(block, SectionBlock) and isinstance(block.accessory, ButtonElement):
+            elements = [block.accessory]
+        elif isinstance(block, ActionsBlock):
+            elements = list(block.elements)
+        for element in elements:
+            action_id = getattr(element, "action_id", None)
+            if action_id in seen:
+                raise ValueError(f"action_id {action_id!r} appears twice in one message")
+            if action_id:
+                seen.add(action_id)

@@ -1,0 +1,1 @@
+"""Thin Bolt listeners: acknowledge, parse, hand over, reply."""

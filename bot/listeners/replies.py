@@ -1,0 +1,25 @@
+"""What a listener says back when the text is not a diagnosis to run."""
+
+from __future__ import annotations
+
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from bot import render
+from bot.blockkit import Message
+from bot.commands import Help, ParseError, Scan, help_text
+
+
+def not_a_diagnosis(parsed: Help | Scan | ParseError, command: str) -> Message:
+    if isinstance(parsed, ParseError):
+        return render.notice(parsed.message)
+    if isinstance(parsed, Scan):
+        return render.notice(
+            f"`scan` is not part of this version of attrsync yet.\n\n{help_text(command)}"
+        )
+    reason = f"{parsed.reason}\n\n" if parsed.reason else ""
+    return render.notice(reason + help_text(command))
+
+
+def is_retry(request: AsyncBoltRequest) -> bool:
+    """Slack redelivers an event that was slow to be acknowledged, and says so."""
+    return bool(request.headers.get("x-slack-retry-num"))

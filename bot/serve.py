@@ -1,0 +1,65 @@
+"""`attrsync serve` (HTTP) and `attrsync socket` (Socket Mode): run the bot until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+from bot import logs
+from bot.app import build_app
+from bot.config import Settings
+from bot.http import web_app
+from bot.services import open_services
+from checks.okta import OktaSettings
+
+log = logging.getLogger(__name__)
+
+
+def secrets_of(settings: Settings, okta: OktaSettings) -> list[str]:
+    slack = settings.slack
+    values = [okta.token, okta.private_key]
+    if slack is not None:
+        values += [slack.bot_token, slack.signing_secret, slack.app_token]
+    return [v for v in values if v]
+
+
+async def run_bot(settings: Settings, okta: OktaSettings, *, socket_mode: bool) -> int:
+    slack = settings.require_slack(socket_mode=socket_mode)
+    logs.configure(secrets=secrets_of(settings, okta))
+    async with open_services(settings, okta) as services:
+        bolt = build_app(services)
+        if socket_mode:
+            handler = AsyncSocketModeHandler(bolt, slack.app_token, web_client=services.slack)
+            await handler.connect_async()  # type: ignore[no-untyped-call]
+            log.info("connected to Slack in Socket Mode")
+            try:
+                await _until_stopped()
+            finally:
+                await handler.close_async()  # type: ignore[no-untyped-call]
+            return 0
+        runner = web.AppRunner(web_app(bolt, services), access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, "0.0.0.0", settings.port).start()
+            log.info("listening on port %d (POST /slack/events, GET /healthz)", settings.port)
+            await _until_stopped()
+        finally:
+            await runner.cleanup()
+    return 0
+
+
+async def _until_stopped() -> None:
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopped.set)
+    try:
+        await stopped.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    log.info("stopping")

@@ -1,0 +1,45 @@
+"""The clients the bot opens once at start-up, injected into listeners, closed on shutdown."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import aiohttp
+from redis.asyncio import Redis
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings, SlackSettings
+from bot.store import Store
+from checks.okta import OktaClient, OktaSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    settings: Settings
+    okta: OktaClient
+    store: Store
+    slack: AsyncWebClient
+    clock: Callable[[], datetime]
+
+
+def slack_client(slack: SlackSettings, session: aiohttp.ClientSession) -> AsyncWebClient:
+    return AsyncWebClient(
+        token=slack.bot_token, base_url=slack.api_url, timeout=10, session=session
+    )
+
+
+@asynccontextmanager
+async def open_services(settings: Settings, okta: OktaSettings) -> AsyncIterator[Services]:
+    """Open Okta, Redis and Slack clients for the life of the bot."""
+    slack = settings.require_slack()
+    async with AsyncExitStack() as stack:
+        okta_client = await stack.enter_async_context(OktaClient.open(okta))
+        redis = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2)
+        stack.push_async_callback(redis.aclose)
+        session = await stack.enter_async_context(aiohttp.ClientSession())
+        web = slack_client(slack, session)
+        store = Store(redis, fact_ttl=settings.fact_cache_ttl, offer_ttl=settings.approval_ttl)
+        yield Services(settings, okta_client, store, web, lambda: datetime.now(UTC))
