@@ -59,7 +59,7 @@ def report(
         if rest:
             overflow.append(_continued(finding, rest))
     blocks += _passed_and_skipped(result)
-    fallback = f"{result.verdict.summary} ({who} in {where})"
+    fallback = f"{escape(result.verdict.summary)} ({who} in {where})"
     return Rendered(Message(fallback, tuple(blocks)), tuple(overflow))
 
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
 
 from bot import logs
 from bot.app import build_app
 from bot.config import Settings
 from bot.http import web_app
-from bot.services import open_services
+from bot.services import Services, open_services
 from checks.okta import OktaSettings
 
 log = logging.getLogger(__name__)
@@ -28,28 +31,47 @@ def secrets_of(settings: Settings, okta: OktaSettings) -> list[str]:
 
 
 async def run_bot(settings: Settings, okta: OktaSettings, *, socket_mode: bool) -> int:
-    slack = settings.require_slack(socket_mode=socket_mode)
+    settings.require_slack(socket_mode=socket_mode)
     logs.configure(secrets=secrets_of(settings, okta))
     async with open_services(settings, okta) as services:
         bolt = build_app(services)
         if socket_mode:
-            handler = AsyncSocketModeHandler(bolt, slack.app_token, web_client=services.slack)
-            await handler.connect_async()  # type: ignore[no-untyped-call]
-            log.info("connected to Slack in Socket Mode")
-            try:
+            async with socket_connection(bolt, services):
+                log.info("connected to Slack in Socket Mode")
                 await _until_stopped()
-            finally:
-                await handler.close_async()  # type: ignore[no-untyped-call]
-            return 0
-        runner = web.AppRunner(web_app(bolt, services), access_log=None)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, "0.0.0.0", settings.port).start()
-            log.info("listening on port %d (POST /slack/events, GET /healthz)", settings.port)
-            await _until_stopped()
-        finally:
-            await runner.cleanup()
+        else:
+            async with http_server(bolt, services, "0.0.0.0", settings.port):
+                log.info("listening on port %d (POST /slack/events, GET /healthz)", settings.port)
+                await _until_stopped()
     return 0
+
+
+@asynccontextmanager
+async def http_server(
+    bolt: AsyncApp, services: Services, host: str, port: int
+) -> AsyncIterator[str]:
+    """Serve the bot over HTTP while open; yields its base URL (port 0 picks a free port)."""
+    runner = web.AppRunner(web_app(bolt, services), access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        bound_host, bound_port = runner.addresses[0][:2]
+        yield f"http://{bound_host}:{bound_port}"
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
+async def socket_connection(bolt: AsyncApp, services: Services) -> AsyncIterator[None]:
+    """Take Slack's requests over a Socket Mode connection while open."""
+    slack = services.settings.require_slack(socket_mode=True)
+    handler = AsyncSocketModeHandler(bolt, slack.app_token, web_client=services.slack)
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        await handler.close_async()  # type: ignore[no-untyped-call]
 
 
 async def _until_stopped() -> None:

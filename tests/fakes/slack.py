@@ -8,9 +8,13 @@ The real slack_sdk clients and Bolt run against it unchanged::
         assert slack.block_errors == [] and slack.missing_fallback == []
 """
 
+# The waits take `timeout=` on purpose: tests call them bare, with a default that fails fast.
+# ruff: noqa: ASYNC109
+
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
 import secrets
@@ -23,13 +27,18 @@ from typing import Any, Final
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from tests.fakes.blockkit_rules import check_blocks
-from tests.fakes.slack_payloads import APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID
+from tests.fakes.slack_payloads import (
+    APP_ID,
+    BOT_ID,
+    BOT_USER_ID,
+    TEAM_DOMAIN,
+    TEAM_ID,
+    check_blocks,
+)
 
 __all__ = ["FakeSlack", "ResponsePost", "SlackCall", "serve_slack"]
 
 JSON = dict[str, Any]
-_MESSAGE_METHODS: Final = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
 # Slack allows a response_url five uses within 30 minutes.
 _RESPONSE_URL_USES: Final = 5
 
@@ -58,9 +67,11 @@ class ResponsePost:
 
 
 class _Refused(Exception):
-    def __init__(self, error: str) -> None:
+    """Slack's answer `{"ok": false, "error": error}` (with Block Kit `errors`, if any)."""
+
+    def __init__(self, error: str, errors: list[str] | None = None) -> None:
         super().__init__(error)
-        self.error = error
+        self.error, self.errors = error, errors or []
 
 
 class FakeSlack:
@@ -139,6 +150,7 @@ class FakeSlack:
         return self.calls_to(method)[:count]
 
     async def wait_for_response(self, count: int = 1, timeout: float = 5.0) -> list[ResponsePost]:
+        """The first `count` posts to any response_url."""
         await self._wait(
             lambda: len(self.responses) >= count,
             timeout,
@@ -151,6 +163,7 @@ class FakeSlack:
         await self._wait(lambda: bool(self._sockets), timeout, lambda: "a Socket Mode client")
 
     async def wait_for_ack(self, envelope_id: str, timeout: float = 5.0) -> JSON:
+        """The client's ack of an envelope: `{"envelope_id": …, "payload": {…}}`."""
         await self._wait(
             lambda: envelope_id in self.socket_acks, timeout, lambda: f"an ack of {envelope_id}"
         )
@@ -199,7 +212,6 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         call = SlackCall(method, {}, dict(request.headers), time.monotonic())
-        self.calls.append(call)
         headers: dict[str, str] = {}
         try:
             call.args = await _request_args(request)
@@ -208,10 +220,12 @@ class FakeSlack:
             if call.answer.get("error") == "ratelimited":
                 call.status, headers = 429, {"Retry-After": "1"}
         except _Refused as refused:
-            call.status, call.answer = 200, _error(refused.error)
+            call.status, call.answer = 200, _error(refused.error, refused.errors)
         except Exception as exc:  # a bug in the fake must not pass for Slack's answer
             self.errors.append(exc)
             call.status, call.answer = 500, _error("fatal_error")
+        # Recorded once answered, so that a waiting test sees the answer too.
+        self.calls.append(call)
         await self._notify()
         return web.json_response(call.answer, status=call.status, headers=headers)
 
@@ -273,7 +287,13 @@ class FakeSlack:
         self._check_message("chat.update", args)
         message = self._message(args, ts)
         self.messages[(channel, ts)] = message
-        return {"ok": True, "channel": channel, "ts": ts, "text": message["text"], "message": message}
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "text": message["text"],
+            "message": message,
+        }
 
     def _permalink(self, args: JSON) -> JSON:
         channel, ts = str(args.get("channel") or ""), str(args.get("message_ts") or "")
@@ -324,7 +344,11 @@ class FakeSlack:
             "deleted": False,
             "is_bot": user_id == BOT_USER_ID,
             "tz": "Europe/Berlin",
-            "profile": {"real_name": name.title(), "display_name": name, "email": f"{name}@example.com"},
+            "profile": {
+                "real_name": name.title(),
+                "display_name": name,
+                "email": f"{name}@example.com",
+            },
         }
         return {"ok": True, "user": self.users.get(user_id, user)}
 
@@ -339,7 +363,7 @@ class FakeSlack:
         errors = check_blocks(body.get("blocks", []), "/blocks", max_blocks=50)
         if errors:
             self.block_errors.append(f"{where}: {'; '.join(errors)}")
-            raise _BlocksRefused(errors)
+            raise _Refused("invalid_blocks", errors)
         text = str(body.get("text") or body.get("markdown_text") or "").strip()
         if text:
             return
@@ -376,7 +400,6 @@ class FakeSlack:
     async def _response_url(self, request: web.Request) -> web.Response:
         url_id = request.match_info["id"]
         post = ResponsePost(url_id, {}, time.monotonic())
-        self.responses.append(post)
         status, text = 200, "ok"
         try:
             post.body = _parse_embedded(await request.json())
@@ -394,6 +417,7 @@ class FakeSlack:
         except ValueError:
             status, text = 400, "invalid_payload"
         post.status = status
+        self.responses.append(post)
         await self._notify()
         return web.Response(text=text, status=status)
 
@@ -440,12 +464,6 @@ class FakeSlack:
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
 
-class _BlocksRefused(_Refused):
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("invalid_blocks")
-        self.errors = errors
-
-
 def _error(error: str, messages: list[str] | None = None) -> JSON:
     answer: JSON = {"ok": False, "error": error}
     if messages:
@@ -475,10 +493,9 @@ def _parse_embedded(args: Any) -> JSON:
     for key in ("blocks", "attachments", "view"):
         value = args.get(key)
         if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
-            try:
+            # Unparseable JSON stays a string, which Block Kit validation then refuses.
+            with contextlib.suppress(ValueError):
                 args[key] = json.loads(value)
-            except ValueError:
-                pass  # left as a string, which Block Kit validation then refuses
     return args
 
 

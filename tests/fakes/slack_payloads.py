@@ -1,8 +1,9 @@
-"""Requests the way Slack sends them to an app: signed HTTP bodies and Socket Mode payloads.
+"""Slack's wire formats, both ways: what Slack sends an app, and the Block Kit it accepts back.
 
-The `*_payload` functions give the parsed payload (what a Socket Mode envelope carries); the
-others give the exact HTTP body Slack would POST to `/slack/events`. Sign it with `sign` or send
-it with `post_signed`.
+The `*_payload` functions give the parsed payload (what a Socket Mode envelope carries);
+`slash_command`, `block_action` and `app_mention` give the exact HTTP body Slack would POST to
+`/slack/events`. Sign it with `sign` or send it with `post_signed`. `check_blocks` is Slack's
+Block Kit validation (FakeSlack applies it to every message; render tests can call it directly).
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import json
 import secrets
 import time
 import uuid
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Callable, Mapping
+from typing import Any, Final, ParamSpec
 from urllib.parse import urlencode
 
 import aiohttp
 
 JSON = dict[str, Any]
+P = ParamSpec("P")
 
 TEAM_ID: Final = "T0001"
 TEAM_DOMAIN: Final = "acme"
@@ -97,30 +99,6 @@ def slash_command_payload(
         "response_url": response_url,
         "trigger_id": trigger_id or new_trigger_id(),
     }
-
-
-def slash_command(
-    text: str,
-    *,
-    response_url: str,
-    user_id: str = "U0ALICE",
-    channel_id: str = "C0HELP",
-    command: str = "/attrsync",
-    team_id: str = TEAM_ID,
-    trigger_id: str | None = None,
-) -> str:
-    """The form-encoded body Slack POSTs for a slash command."""
-    return urlencode(
-        slash_command_payload(
-            text,
-            response_url=response_url,
-            user_id=user_id,
-            channel_id=channel_id,
-            command=command,
-            team_id=team_id,
-            trigger_id=trigger_id,
-        )
-    )
 
 
 def _find_button(blocks: list[JSON], action_id: str) -> tuple[str, str] | None:
@@ -212,35 +190,6 @@ def block_action_payload(
     }
 
 
-def block_action(
-    action_id: str,
-    value: str,
-    *,
-    user_id: str,
-    channel_id: str,
-    message_ts: str,
-    response_url: str,
-    team_id: str = TEAM_ID,
-    thread_ts: str | None = None,
-    message: Mapping[str, Any] | None = None,
-    block_id: str | None = None,
-) -> str:
-    """The form body (`payload=<json>`) Slack POSTs for a button click."""
-    payload = block_action_payload(
-        action_id,
-        value,
-        user_id=user_id,
-        channel_id=channel_id,
-        message_ts=message_ts,
-        response_url=response_url,
-        team_id=team_id,
-        thread_ts=thread_ts,
-        message=message,
-        block_id=block_id,
-    )
-    return urlencode({"payload": json.dumps(payload)})
-
-
 def app_mention_envelope_payload(
     text: str,
     *,
@@ -297,27 +246,23 @@ def app_mention_envelope_payload(
     }
 
 
-def app_mention(
-    text: str,
-    *,
-    user_id: str,
-    channel_id: str,
-    ts: str,
-    event_id: str,
-    team_id: str = TEAM_ID,
-    thread_ts: str | None = None,
-) -> str:
-    """The JSON body Slack POSTs to the Events API URL for an @-mention of the bot."""
-    payload = app_mention_envelope_payload(
-        text,
-        user_id=user_id,
-        channel_id=channel_id,
-        ts=ts,
-        event_id=event_id,
-        team_id=team_id,
-        thread_ts=thread_ts,
-    )
-    return json.dumps(payload)
+def _encoded(
+    build: Callable[P, Mapping[str, Any]], encode: Callable[[Any], str]
+) -> Callable[P, str]:
+    """The HTTP body of a payload builder, taking the builder's own arguments."""
+
+    def body(*args: P.args, **kwargs: P.kwargs) -> str:
+        return encode(build(*args, **kwargs))
+
+    return body
+
+
+slash_command = _encoded(slash_command_payload, urlencode)
+"""The form-encoded body Slack POSTs for a slash command."""
+block_action = _encoded(block_action_payload, lambda p: urlencode({"payload": json.dumps(p)}))
+"""The form body (`payload=<json>`) Slack POSTs for a button click."""
+app_mention = _encoded(app_mention_envelope_payload, json.dumps)
+"""The JSON body Slack POSTs to the Events API URL for an @-mention of the bot."""
 
 
 def url_verification(challenge: str) -> str:
@@ -343,3 +288,103 @@ async def post_signed(
     async with session.post(url, data=body.encode(), headers=headers) as response:
         text = await response.text()
         return response.status, text, time.monotonic() - started
+
+
+# Block Kit, as far as the bot uses it; Slack's own wording, pointing at the offending value.
+_BLOCK_TYPES: Final = frozenset({"section", "context", "actions", "header", "divider", "rich_text"})
+_ELEMENT_TYPES: Final = frozenset(
+    {"button", "image", "overflow", "static_select", "users_select", "conversations_select"}
+)
+
+
+class _Blocks:
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.seen: dict[str, set[str]] = {"block_id": set(), "action_id": set()}
+
+    def fail(self, what: str, pointer: str) -> None:
+        self.errors.append(f"{what} [json-pointer:{pointer}]")
+
+    def length(self, value: Any, limit: int, pointer: str) -> None:
+        if not isinstance(value, str):
+            self.fail("must be a string", pointer)
+        elif not value:
+            self.fail("must be more than 0 characters", pointer)
+        elif len(value) > limit:
+            self.fail(f"must be less than {limit + 1} characters", pointer)
+
+    def items(self, value: Any, limit: int, pointer: str) -> list[Any]:
+        if not isinstance(value, list) or not value:
+            self.fail("must provide an array with at least 1 item", pointer)
+            return []
+        if len(value) > limit:
+            self.fail(f"no more than {limit} items allowed", pointer)
+        return value
+
+    def unique(self, obj: JSON, key: str, pointer: str) -> None:
+        if key in obj:
+            self.length(obj[key], 255, f"{pointer}/{key}")
+            if str(obj[key]) in self.seen[key]:
+                self.fail(f"{key} {obj[key]!r} already exists", f"{pointer}/{key}")
+            self.seen[key].add(str(obj[key]))
+
+    def text(self, obj: Any, limit: int, pointer: str, *, plain: bool = False) -> None:
+        kinds = ("plain_text",) if plain else ("plain_text", "mrkdwn")
+        if not isinstance(obj, dict) or obj.get("type") not in kinds:
+            self.fail(f"must be a text object of type {' or '.join(kinds)}", pointer)
+        else:
+            self.length(obj.get("text"), limit, f"{pointer}/text")
+
+    def element(self, element: Any, pointer: str) -> None:
+        if not isinstance(element, dict) or element.get("type") not in _ELEMENT_TYPES:
+            self.fail("unsupported element type", f"{pointer}/type")
+            return
+        self.unique(element, "action_id", pointer)
+        if element["type"] == "button":
+            self.text(element.get("text"), 75, f"{pointer}/text", plain=True)
+            for key, limit in (("value", 2000), ("url", 3000)):
+                if key in element:
+                    self.length(element[key], limit, f"{pointer}/{key}")
+            if element.get("style", "primary") not in ("primary", "danger"):
+                self.fail("must be primary or danger", f"{pointer}/style")
+
+    def block(self, block: Any, pointer: str) -> None:
+        kind = block.get("type") if isinstance(block, dict) else None
+        if not isinstance(block, dict) or kind not in _BLOCK_TYPES:
+            self.fail(f"unsupported block type {kind!r}", f"{pointer}/type")
+            return
+        self.unique(block, "block_id", pointer)
+        if kind == "section":
+            if "text" not in block and "fields" not in block:
+                self.fail("must provide either text or fields", pointer)
+            if "text" in block:
+                self.text(block["text"], 3000, f"{pointer}/text")
+            if "fields" in block:
+                for i, item in enumerate(self.items(block["fields"], 10, f"{pointer}/fields")):
+                    self.text(item, 2000, f"{pointer}/fields/{i}")
+            if "accessory" in block:
+                self.element(block["accessory"], f"{pointer}/accessory")
+        elif kind == "header":
+            self.text(block.get("text"), 150, f"{pointer}/text", plain=True)
+        elif kind == "context":
+            for i, item in enumerate(self.items(block.get("elements"), 10, f"{pointer}/elements")):
+                if not (isinstance(item, dict) and item.get("type") == "image"):
+                    self.text(item, 3000, f"{pointer}/elements/{i}")
+        elif kind == "actions":
+            for i, item in enumerate(self.items(block.get("elements"), 25, f"{pointer}/elements")):
+                self.element(item, f"{pointer}/elements/{i}")
+        elif kind == "rich_text":
+            self.items(block.get("elements"), 100, f"{pointer}/elements")
+
+
+def check_blocks(blocks: Any, pointer: str = "/blocks", *, max_blocks: int = 50) -> list[str]:
+    """What Slack's Block Kit validation would object to (empty when it accepts the blocks)."""
+    check = _Blocks()
+    if not isinstance(blocks, list):
+        check.fail("must be an array", pointer)
+        return check.errors
+    if len(blocks) > max_blocks:
+        check.fail(f"no more than {max_blocks} items allowed", pointer)
+    for i, block in enumerate(blocks):
+        check.block(block, f"{pointer}/{i}")
+    return check.errors
