@@ -19,8 +19,7 @@ log = logging.getLogger(__name__)
 def build_app(services: Services) -> AsyncApp:
     slack = services.settings.require_slack()
     app = AsyncApp(
-        client=services.slack,
-        token=slack.bot_token,
+        client=services.slack,  # carries the bot token
         signing_secret=slack.signing_secret,
         logger=logging.getLogger("attrsync.bolt"),
     )

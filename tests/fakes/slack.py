@@ -317,18 +317,9 @@ class FakeSlack:
             # Slack reports views' Block Kit errors as invalid_arguments, not invalid_blocks.
             self.block_errors.append(f"views.publish: {'; '.join(errors)}")
             return _error("invalid_arguments", errors)
-        published = {
-            "id": f"V{self._next_serial():010d}",
-            "team_id": TEAM_ID,
-            "type": view.get("type", "home"),
-            "blocks": _with_block_ids(view.get("blocks", [])),
-            "private_metadata": view.get("private_metadata", ""),
-            "callback_id": view.get("callback_id", ""),
-            "state": {"values": {}},
-            "hash": f"{int(time.time())}.{secrets.token_hex(4)}",
-            "app_id": APP_ID,
-            "bot_id": BOT_ID,
-        }
+        blocks = _with_block_ids(view.get("blocks", []))
+        published: JSON = {"id": f"V{self._next_serial():010d}", "team_id": TEAM_ID}
+        published |= {"type": view.get("type", "home"), "blocks": blocks, "app_id": APP_ID}
         return {"ok": True, "view": published}
 
     def _user_info(self, args: JSON) -> JSON:
@@ -336,19 +327,13 @@ class FakeSlack:
         if not user_id:
             raise _Refused("user_not_found")
         name = user_id.lower()
+        profile = {"display_name": name, "real_name": name.title(), "email": f"{name}@example.com"}
         user = {
             "id": user_id,
             "team_id": TEAM_ID,
             "name": name,
-            "real_name": name.title(),
             "deleted": False,
-            "is_bot": user_id == BOT_USER_ID,
-            "tz": "Europe/Berlin",
-            "profile": {
-                "real_name": name.title(),
-                "display_name": name,
-                "email": f"{name}@example.com",
-            },
+            "profile": profile,
         }
         return {"ok": True, "user": self.users.get(user_id, user)}
 
