@@ -54,8 +54,10 @@ async def main(concurrent: int, latency: float, runs: int) -> None:
         burst = await asyncio.gather(
             *(_report_seconds(bot, slack, "why jdoe box") for _ in range(concurrent))
         )
-    print(f"fake Okta latency L = {latency * 1000:.0f} ms; target report <= 3 L + 150 ms "
-          f"= {(3 * latency + 0.15) * 1000:.0f} ms\n")
+    print(
+        f"fake Okta latency L = {latency * 1000:.0f} ms; target report <= 3 L + 150 ms "
+        f"= {(3 * latency + 0.15) * 1000:.0f} ms\n"
+    )
     print("| load | ack p50 | ack p99 | report p50 | report p99 |")
     print("|---|---:|---:|---:|---:|")
     for name, sample in ((f"one at a time ({runs})", one_by_one), (f"{concurrent} at once", burst)):

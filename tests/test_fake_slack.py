@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -162,7 +162,7 @@ async def test_ratelimited_carries_retry_after(slack: FakeSlack) -> None:
     assert retried[1].received - retried[0].received >= 1.0
 
 
-def _many(count: int, make: Any) -> list[Any]:
+def _many(count: int, make: Callable[[int], JSON]) -> list[JSON]:
     return [make(i) for i in range(count)]
 
 
@@ -381,6 +381,14 @@ async def test_signed_payloads_drive_a_real_bolt_app(slack: FakeSlack) -> None:
     assert slack.calls_to("auth.test")  # Bolt checked its token against the fake
 
 
+async def _changed(read: Callable[[], float | None], old: float | None) -> float | None:
+    for _ in range(100):
+        if read() != old:
+            return read()
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"still {old}")
+
+
 async def test_socket_mode_round_trip(slack: FakeSlack) -> None:
     web_client = AsyncWebClient(token=BOT, base_url=slack.api_url)
     client = SocketModeClient(app_token=APP, web_client=web_client, ping_interval=0.1)
@@ -406,7 +414,9 @@ async def test_socket_mode_round_trip(slack: FakeSlack) -> None:
         assert (request.type, request.payload, request.accepts_response_payload) == (
             "slash_commands", payload, True,
         )  # fmt: skip
-        await asyncio.sleep(0.35)  # a few of the client's pings, answered by the fake
+        # The SDK pings every ping_interval and notes the time each pong echoes back.
+        first = await _changed(lambda: client.last_ping_pong_time, None)
+        await _changed(lambda: client.last_ping_pong_time, first)
         assert await client.is_connected()
     finally:
         await client.close()  # type: ignore[no-untyped-call]

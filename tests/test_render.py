@@ -1,0 +1,92 @@
+"""Block Kit rendering: Slack's limits hold for any report, and Okta text stays inert."""
+
+from __future__ import annotations
+
+import pytest
+from slack_sdk.models.blocks import Block
+
+from bot import render
+from bot.blockkit import MAX_BLOCKS, Message, button, context, escape, link, section
+from checks.diagnose import diagnose
+from checks.model import Finding, Fix, Report, Status, Verdict
+from tests import builders as b
+
+
+def test_escape_makes_mentions_and_links_inert() -> None:
+    assert escape("<!channel> & <@U1|x> <https://evil|click>") == (
+        "&lt;!channel&gt; &amp; &lt;@U1|x&gt; &lt;https://evil|click&gt;"
+    )
+
+
+def test_link_cannot_be_broken_out_of() -> None:
+    assert link("https://a.example/x|y>z", "<b>") == "<https://a.example/x%7Cy%3Ez|&lt;b&gt;>"
+
+
+def test_more_than_fifty_blocks_are_cut_with_a_note() -> None:
+    blocks: tuple[Block, ...] = tuple(context(f"line {i}") for i in range(80))
+    payload = Message("fallback", blocks).payload()
+    assert len(payload["blocks"]) == MAX_BLOCKS
+    assert "31 more blocks left out" in payload["blocks"][-1]["elements"][0]["text"]
+
+
+def test_long_section_text_is_clipped_to_3000() -> None:
+    payload = Message("x", (section("y" * 5000),)).payload()
+    assert len(payload["blocks"][0]["text"]["text"]) == 3000
+
+
+def test_duplicate_action_ids_are_refused() -> None:
+    blocks = (section("a", button("Fix", "fix:a", "1")), section("b", button("Fix", "fix:a", "2")))
+    with pytest.raises(ValueError, match="appears twice"):
+        Message("x", blocks).payload()
+
+
+def test_fallback_text_is_required() -> None:
+    with pytest.raises(ValueError, match="fallback"):
+        Message("  ", (section("a"),)).payload()
+
+
+def test_button_value_over_2000_is_refused() -> None:
+    with pytest.raises(ValueError, match="2000"):
+        button("Fix", "fix:a", "v" * 2001)
+
+
+async def test_report_shows_problems_with_evidence_and_one_line_of_passes() -> None:
+    report = await diagnose(b.facts(app_user=b.app_user(external_id=None)))
+    rendered = render.report(
+        report, asked="/attrsync why jdoe box", requester="U1", fix_ids={"external_id": "offer-1"}
+    )
+    payload = rendered.report.payload()
+    texts = [block.get("text", {}).get("text", "") for block in payload["blocks"]]
+    assert texts[0].startswith(":red_circle: *Cause:* Jane Doe's Box assignment has no external ID")
+    [problem] = [block for block in payload["blocks"] if "accessory" in block]
+    assert "External ID: (none)" in problem["text"]["text"]
+    assert problem["accessory"] == {
+        "type": "button",
+        "text": {"type": "plain_text", "text": "Fix it…", "emoji": True},
+        "action_id": "fix:external_id",
+        "value": "offer-1",
+        "style": "primary",
+    }
+    passed = payload["blocks"][-1]["elements"][0]["text"]
+    assert passed.startswith(":white_check_mark: Passed: `user` · `app`")
+    assert not rendered.thread
+
+
+def test_many_evidence_rows_continue_in_the_thread() -> None:
+    rows = tuple((f"row {i}", "x" * 400) for i in range(30))
+    finding = Finding("push_errors", Status.PROBLEM, "Pushes failed.", evidence=rows)
+    report = Report(None, None, Verdict("push_errors", "Pushes failed."), (finding,))
+    rendered = render.report(report, asked="/attrsync why a b", requester=None, fix_ids={})
+    shown = rendered.report.payload()["blocks"][3]["text"]["text"]
+    assert len(shown) <= 3000
+    assert "more in the thread" in shown
+    continued = [m.payload() for m in rendered.thread]
+    rest = "".join(block["text"]["text"] for m in continued for block in m["blocks"])
+    assert rest.count("• row") + shown.count("• row") == 30
+
+
+def test_fix_explanation_escapes_okta_text() -> None:
+    fix = Fix("mapping", True, "Map <lastName>")
+    message = render.fix_explanation("mapping", fix, "detail <!here>").payload()
+    assert "<!here>" not in str(message)
+    assert "once a second person approves it" in message["blocks"][0]["text"]["text"]
