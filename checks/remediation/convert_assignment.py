@@ -1,0 +1,38 @@
+"""Convert a group assignment to an individual one (`{"scope": "USER"}` on the app user)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from checks.facts import Facts
+from checks.remediation.model import NothingToDo, Plan, Step
+
+FIX = "convert_assignment"
+
+
+async def plan(facts: Facts) -> Plan:
+    user, app, app_user = await asyncio.gather(facts.user(), facts.app(), facts.app_user())
+    if app_user.scope != "GROUP":
+        raise NothingToDo(f"{user.login} is already assigned to {app.label} individually.")
+    return Plan(
+        fix=FIX,
+        check="group_assignment",
+        user_id=user.id,
+        user_login=user.login,
+        app_id=app.id,
+        app_label=app.label,
+        summary=f"Convert {user.login}'s {app.label} assignment from group to individual.",
+        affects=f"One user: {user.login}.",
+        risk=(
+            f"{user.login} keeps {app.label} even after leaving the group, until unassigned "
+            "individually."
+        ),
+        steps=(
+            Step(
+                f"Make {user.login}'s {app.label} assignment individual",
+                "POST",
+                f"/api/v1/apps/{app.id}/users/{user.id}",
+                {"scope": "USER"},
+            ),
+        ),
+    )

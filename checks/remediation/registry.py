@@ -1,0 +1,23 @@
+"""The automated fixes by fix id (the `fix.id` of a finding); every other fix is manual."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from checks.facts import Facts
+from checks.remediation import convert_assignment, mapping, relink, update_attributes
+from checks.remediation.model import NotAutomatable, Plan
+
+Planner = Callable[[Facts], Awaitable[Plan]]
+
+PLANNERS: dict[str, Planner] = {
+    module.FIX: module.plan for module in (update_attributes, mapping, convert_assignment, relink)
+}
+
+
+async def plan_fix(fix_id: str, facts: Facts) -> Plan:
+    """The exact calls that fix `fix_id` for these facts; NotAutomatable or NothingToDo if none."""
+    planner = PLANNERS.get(fix_id)
+    if planner is None:
+        raise NotAutomatable("This fix is a manual step in the Okta admin console.")
+    return await planner(facts)

@@ -1,0 +1,103 @@
+"""Restore a missing external ID: the article's unassign and reassign, made safe.
+
+Deactivate Users is switched off for the duration where the features API allows it and
+restored afterwards; where it cannot be (Box, custom SCIM apps) and it is on, there is no
+automated fix, since the unassign would deactivate the user's account in the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from checks.common import deactivate_users_on
+from checks.facts import FEATURES_API_APPS, Facts
+from checks.remediation.model import NotAutomatable, NothingToDo, Plan, Step
+
+FIX = "relink"
+
+
+async def plan(facts: Facts) -> Plan:
+    user, app, feature, app_user, mapping = await asyncio.gather(
+        facts.user(), facts.app(), facts.feature(), facts.app_user(), facts.mapping()
+    )
+    if app_user.external_id:
+        raise NothingToDo(f"{user.login}'s {app.label} account is linked already.")
+    if app_user.scope == "GROUP":
+        groups = ", ".join(g.name for g in await facts.granting_groups()) or "a group"
+        raise NotAutomatable(
+            f"{user.login} gets {app.label} through {groups}, and Okta refuses to unassign a "
+            "user a group still grants the app: remove them from the group (or convert the "
+            "assignment and remove the group), then re-check."
+        )
+    deactivating = deactivate_users_on(app, feature)
+    if deactivating and app.name not in FEATURES_API_APPS:
+        raise NotAutomatable(
+            f'"Deactivate Users" is on for {app.label} and Okta\'s API cannot switch it off, so '
+            f"unassigning {user.login} would deactivate their {app.label} account. Switch it off "
+            f"in {app.label} > Provisioning > To App, then re-check to get the automated relink."
+        )
+    mapped = set(mapping.properties) if mapping else set()
+    # Mapped attributes are Okta's to set; only the others are given back on reassignment.
+    kept = {k: v for k, v in sorted(app_user.profile.items()) if k not in mapped and v is not None}
+    features = f"/api/v1/apps/{app.id}/features/USER_PROVISIONING"
+    app_user_path = f"/api/v1/apps/{app.id}/users/{user.id}"
+    deactivation = [
+        Step(
+            f"Switch off Deactivate Users for {app.label} for the duration",
+            "PUT",
+            features,
+            {"update": {"lifecycleDeactivate": {"status": "DISABLED"}}},
+        )
+    ]
+    restore = [
+        Step(
+            f"Switch Deactivate Users back on for {app.label}",
+            "PUT",
+            features,
+            {"update": {"lifecycleDeactivate": {"status": "ENABLED"}}},
+            always=True,
+        )
+    ]
+    reassign: dict[str, object] = {"id": user.id, "scope": "USER"}
+    if app_user.user_name:
+        reassign["credentials"] = {"userName": app_user.user_name}
+    if kept:
+        reassign["profile"] = kept
+    steps = (
+        *(deactivation if deactivating else ()),
+        Step(
+            f"Unassign {user.login} from {app.label} (no email)",
+            "DELETE",
+            f"{app_user_path}?sendEmail=false",
+            gone_is_done=True,
+        ),
+        Step(
+            f"Reassign {user.login} to {app.label} with the same username",
+            "POST",
+            f"/api/v1/apps/{app.id}/users",
+            reassign,
+            always=True,
+        ),
+        Step(
+            f"Wait for {app.label} to report the new external ID",
+            "GET",
+            app_user_path,
+            until="externalId",
+        ),
+        *(restore if deactivating else ()),
+    )
+    return Plan(
+        fix=FIX,
+        check="external_id",
+        user_id=user.id,
+        user_login=user.login,
+        app_id=app.id,
+        app_label=app.label,
+        summary=f"Unassign and reassign {user.login} in {app.label} to link their account.",
+        affects=f"One user: {user.login}.",
+        risk=(
+            f"For a moment {user.login} has no {app.label} assignment; if {app.label} matches "
+            "accounts by something other than the username, a new account may be created."
+        ),
+        steps=steps,
+    )

@@ -1,0 +1,44 @@
+"""Turn on "Update User Attributes" through the features API (the apps Okta supports)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from checks.common import update_attributes_on
+from checks.facts import FEATURES_API_APPS, Facts
+from checks.remediation.model import NotAutomatable, NothingToDo, Plan, Step
+
+FIX = "enable_update_attributes"
+
+
+async def plan(facts: Facts) -> Plan:
+    user, app, feature = await asyncio.gather(facts.user(), facts.app(), facts.feature())
+    if app.name not in FEATURES_API_APPS:
+        raise NotAutomatable(
+            f"Okta's API cannot change Update User Attributes for {app.label}: in {app.label} > "
+            "Provisioning > To App: Edit, tick Update User Attributes, Save; then re-check."
+        )
+    if update_attributes_on(app, feature):
+        raise NothingToDo(f"Update User Attributes is already on for {app.label}.")
+    return Plan(
+        fix=FIX,
+        check="update_attributes",
+        user_id=user.id,
+        user_login=user.login,
+        app_id=app.id,
+        app_label=app.label,
+        summary=f"Turn on Update User Attributes for {app.label}.",
+        affects=f"Every user assigned to {app.label}: Okta pushes their profile changes from now.",
+        risk=(
+            f"Values edited directly in {app.label} for mapped attributes are overwritten by "
+            "Okta's values at the next change."
+        ),
+        steps=(
+            Step(
+                f"Turn on Update User Attributes for {app.label}",
+                "PUT",
+                f"/api/v1/apps/{app.id}/features/USER_PROVISIONING",
+                {"update": {"profile": {"status": "ENABLED"}}},
+            ),
+        ),
+    )
