@@ -31,9 +31,19 @@ def _parser() -> argparse.ArgumentParser:
     for name, what in (
         ("serve", "run the Slack bot over HTTP (Events API) on $PORT"),
         ("socket", "run the Slack bot in Socket Mode (needs SLACK_APP_TOKEN)"),
+        ("worker", "run approved fixes (serve and socket run one unless --no-worker)"),
     ):
         bot = commands.add_parser(name, help=what, description=what[0].upper() + what[1:] + ".")
         bot.add_argument("--demo", action="store_true", help="answer from the built-in demo org")
+        if name != "worker":
+            bot.add_argument(
+                "--no-worker", action="store_true", help="leave approved fixes to `attrsync worker`"
+            )
+    audit = commands.add_parser(
+        "audit", help="print the audit trail of fixes", description="Print the audit trail."
+    )
+    audit.add_argument("--count", type=int, default=50, help="how many entries (newest)")
+    audit.add_argument("--json", action="store_true", help="one JSON object per line")
     commands.add_parser(
         "demo",
         help="walk through the built-in demo org's scenarios (no credentials needed)",

@@ -48,10 +48,15 @@ class Question:
     response_url: str | None = None
     retry: bool = False
     """Slack redelivered this request: a duplicate is dropped silently."""
+    recheck: bool = False
+    """Someone asked to diagnose again (after a manual fix): no duplicate guard."""
 
 
 async def answer(services: Services, question: Question, reply: Reply) -> None:
     why = question.why
+    if question.recheck:
+        await _diagnose_and_post(services, question, reply, claim=None)
+        return
     try:
         claim = await services.store.claim(
             question.team or "",
@@ -68,6 +73,13 @@ async def answer(services: Services, question: Question, reply: Reply) -> None:
         if not question.retry:
             await reply(_earlier(question, claim))
         return
+    await _diagnose_and_post(services, question, reply, claim=claim)
+
+
+async def _diagnose_and_post(
+    services: Services, question: Question, reply: Reply, *, claim: str | None
+) -> None:
+    why = question.why
     try:
         report = await diagnose(
             Facts(
@@ -81,7 +93,7 @@ async def answer(services: Services, question: Question, reply: Reply) -> None:
         )
         permalink = await _post(services, question, report)
     except AttrsyncError as exc:
-        await services.store.release(claim)
+        await _release(services, claim)
         await reply(render.notice(escape(_what_to_do(exc))))
         return
     except RedisError:
@@ -90,10 +102,25 @@ async def answer(services: Services, question: Question, reply: Reply) -> None:
         return
     except SlackApiError as exc:
         log.warning("slack refused the report: %s", exc.response.get("error"))
-        await services.store.release(claim)
+        await _release(services, claim)
         await reply(render.notice(f"Slack refused the report ({exc.response.get('error')})."))
         return
-    await services.store.answered(claim, permalink)
+    if claim is not None:
+        await services.store.answered(claim, permalink)
+    await services.store.remember_diagnosis(
+        question.requester,
+        {
+            "asked": question.asked,
+            "verdict": report.verdict.summary,
+            "permalink": permalink,
+            "at": services.clock().isoformat(timespec="seconds"),
+        },
+    )
+
+
+async def _release(services: Services, claim: str | None) -> None:
+    if claim is not None:
+        await services.store.release(claim)
 
 
 async def _post(services: Services, question: Question, report: Report) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.response import BoltResponse
 
-from bot.listeners import actions, commands, events
+from bot.listeners import actions, commands, events, home
 from bot.logs import new_request_id
 from bot.services import Services
 
@@ -28,6 +28,7 @@ def build_app(services: Services) -> AsyncApp:
     commands.register(app, services)
     actions.register(app, services)
     events.register(app, services)
+    home.register(app, services)
     return app
 
 

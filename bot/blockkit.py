@@ -48,15 +48,17 @@ def context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=clip(text, MAX_CONTEXT_TEXT))])
 
 
-def button(text: str, action_id: str, value: str, *, primary: bool = False) -> ButtonElement:
+def button(
+    text: str, action_id: str, value: str, *, primary: bool = False, danger: bool = False
+) -> ButtonElement:
     if len(value) > MAX_BUTTON_VALUE:
         raise ValueError(f"button value of {len(value)} characters (Slack allows 2000)")
-    return ButtonElement(
-        text=clip(text, 75),
-        action_id=action_id,
-        value=value,
-        style="primary" if primary else None,
-    )
+    style = "primary" if primary else "danger" if danger else None
+    return ButtonElement(text=clip(text, 75), action_id=action_id, value=value, style=style)
+
+
+def actions(*buttons: ButtonElement) -> ActionsBlock:
+    return ActionsBlock(elements=list(buttons))
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import AsyncIterator, Mapping
@@ -11,7 +12,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from bot.config import Settings
-from bot.terminal import render_json, render_text
+from bot.terminal import render_audit_line, render_json, render_text
 from checks.diagnose import diagnose
 from checks.errors import AttrsyncError, OktaError, UsageError
 from checks.facts import Facts
@@ -26,8 +27,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     try:
         if args.command == "why":
             return asyncio.run(_why(args, env))
-        if args.command in ("serve", "socket"):
+        if args.command in ("serve", "socket", "worker"):
             return asyncio.run(_bot(args, env))
+        if args.command == "audit":
+            return asyncio.run(_audit(args, env))
         if args.command == "demo":
             from bot.demo.walkthrough import walk
 
@@ -65,8 +68,29 @@ async def _bot(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
     settings = Settings.from_env(env)
     settings.require_slack(socket_mode=args.command == "socket")
+    mode = {"serve": "http", "socket": "socket", "worker": "worker"}[args.command]
+    worker = not getattr(args, "no_worker", False)
     async with _okta_settings(args.demo, settings) as okta_settings:
-        return await run_bot(settings, okta_settings, socket_mode=args.command == "socket")
+        return await run_bot(settings, okta_settings, mode=mode, worker=worker)
+
+
+async def _audit(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from redis.asyncio import Redis
+    from redis.exceptions import RedisError
+
+    from bot.audit import read
+
+    settings = Settings.from_env(env)
+    redis = Redis.from_url(settings.redis_url, socket_connect_timeout=2)
+    try:
+        entries = await read(redis, settings.redis_prefix, max(1, args.count))
+    except RedisError as exc:
+        raise UsageError(f"Redis at REDIS_URL cannot be read ({type(exc).__name__}).") from None
+    finally:
+        await redis.aclose()
+    for entry in entries:
+        print(json.dumps(entry) if args.json else render_audit_line(entry))
+    return EXIT_OK
 
 
 @asynccontextmanager

@@ -31,6 +31,7 @@ class Settings:
     slack: SlackSettings | None = None
     """None when SLACK_BOT_TOKEN is unset (the CLI needs none)."""
     redis_url: str = DEFAULT_REDIS_URL
+    redis_prefix: str = "attrsync:"
     fact_cache_ttl: float = 60.0
     port: int = 3000
     approvers: frozenset[str] = frozenset()
@@ -44,6 +45,7 @@ class Settings:
             okta=_okta(env),
             slack=_slack(env),
             redis_url=_redis_url(env),
+            redis_prefix=_redis_prefix(env),
             fact_cache_ttl=_positive(env, "ATTRSYNC_FACT_CACHE_TTL", 60.0),
             port=_port(env),
             approvers=_approvers(env),
@@ -88,6 +90,13 @@ def _redis_url(env: Mapping[str, str]) -> str:
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise UsageError("REDIS_URL must look like redis://host:6379/0.")
     return url
+
+
+def _redis_prefix(env: Mapping[str, str]) -> str:
+    raw = env.get("ATTRSYNC_REDIS_PREFIX", "").strip() or "attrsync:"
+    if any(ch.isspace() or ch in "*?[]" for ch in raw):
+        raise UsageError("ATTRSYNC_REDIS_PREFIX may not hold spaces or * ? [ ].")
+    return raw
 
 
 def _port(env: Mapping[str, str]) -> int:

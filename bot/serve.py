@@ -1,4 +1,4 @@
-"""`attrsync serve` (HTTP) and `attrsync socket` (Socket Mode): run the bot until stopped."""
+"""`attrsync serve` (HTTP), `socket` (Socket Mode) and `worker`: run until stopped."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from bot.app import build_app
 from bot.config import Settings
 from bot.http import web_app
 from bot.services import Services, open_services
+from bot.worker import Worker
 from checks.okta import OktaSettings
 
 log = logging.getLogger(__name__)
@@ -30,19 +31,24 @@ def secrets_of(settings: Settings, okta: OktaSettings) -> list[str]:
     return [v for v in values if v]
 
 
-async def run_bot(settings: Settings, okta: OktaSettings, *, socket_mode: bool) -> int:
-    settings.require_slack(socket_mode=socket_mode)
+async def run_bot(settings: Settings, okta: OktaSettings, *, mode: str, worker: bool) -> int:
+    """Run `mode` ("http", "socket" or "worker") until SIGINT/SIGTERM; `worker` adds one."""
+    settings.require_slack(socket_mode=mode == "socket")
     logs.configure(secrets=secrets_of(settings, okta))
-    async with open_services(settings, okta) as services:
-        bolt = build_app(services)
-        if socket_mode:
-            async with socket_connection(bolt, services):
+    stop = asyncio.Event()
+    async with open_services(settings, okta) as services, asyncio.TaskGroup() as tasks:
+        if worker or mode == "worker":
+            tasks.create_task(Worker(services).run(stop))
+        if mode == "worker":
+            await _until_stopped(stop)
+        elif mode == "socket":
+            async with socket_connection(build_app(services), services):
                 log.info("connected to Slack in Socket Mode")
-                await _until_stopped()
+                await _until_stopped(stop)
         else:
-            async with http_server(bolt, services, "0.0.0.0", settings.port):
+            async with http_server(build_app(services), services, "0.0.0.0", settings.port):
                 log.info("listening on port %d (POST /slack/events, GET /healthz)", settings.port)
-                await _until_stopped()
+                await _until_stopped(stop)
     return 0
 
 
@@ -74,8 +80,7 @@ async def socket_connection(bolt: AsyncApp, services: Services) -> AsyncIterator
         await handler.close_async()  # type: ignore[no-untyped-call]
 
 
-async def _until_stopped() -> None:
-    stopped = asyncio.Event()
+async def _until_stopped(stopped: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopped.set)

@@ -11,6 +11,8 @@ import aiohttp
 from redis.asyncio import Redis
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.approvals import Approvals
+from bot.audit import Audit
 from bot.config import Settings, SlackSettings
 from bot.store import Store
 from checks.okta import OktaClient, OktaSettings
@@ -22,6 +24,8 @@ class Services:
     okta: OktaClient
     store: Store
     slack: AsyncWebClient
+    approvals: Approvals
+    audit: Audit
     clock: Callable[[], datetime]
 
 
@@ -41,5 +45,18 @@ async def open_services(settings: Settings, okta: OktaSettings) -> AsyncIterator
         stack.push_async_callback(redis.aclose)
         session = await stack.enter_async_context(aiohttp.ClientSession())
         web = slack_client(slack, session)
-        store = Store(redis, fact_ttl=settings.fact_cache_ttl, offer_ttl=settings.approval_ttl)
-        yield Services(settings, okta_client, store, web, lambda: datetime.now(UTC))
+        store = Store(
+            redis,
+            fact_ttl=settings.fact_cache_ttl,
+            offer_ttl=settings.approval_ttl,
+            prefix=settings.redis_prefix,
+        )
+        yield Services(
+            settings=settings,
+            okta=okta_client,
+            store=store,
+            slack=web,
+            approvals=Approvals(redis, ttl=settings.approval_ttl, prefix=settings.redis_prefix),
+            audit=Audit(redis, web, settings.audit_channel, settings.redis_prefix),
+            clock=lambda: datetime.now(UTC),
+        )

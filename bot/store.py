@@ -14,7 +14,9 @@ from redis.exceptions import RedisError
 
 from checks.model import Fix
 
-PREFIX = "attrsync:"
+DEFAULT_PREFIX = "attrsync:"
+RECENT = 10
+"""Diagnoses per person shown in App Home."""
 DUPLICATE_WINDOW = 60
 """Seconds during which the same question in the same channel links to the first answer."""
 
@@ -24,20 +26,22 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def _text(raw: bytes | str | None) -> str:
-    return raw.decode() if isinstance(raw, bytes) else raw or ""
+def as_text(raw: object) -> str:
+    """What redis-py answers (bytes, mostly) as text."""
+    return raw.decode() if isinstance(raw, bytes) else str(raw or "")
 
 
 class RedisFactCache:
     """App-level Okta JSON kept for a short TTL."""
 
-    def __init__(self, redis: Redis, ttl: float) -> None:
+    def __init__(self, redis: Redis, ttl: float, prefix: str = DEFAULT_PREFIX) -> None:
         self._redis = redis
         self._ttl_ms = max(1, int(ttl * 1000))
+        self._prefix = prefix
 
     async def get(self, key: str) -> Any | None:
         try:
-            raw = await self._redis.get(f"{PREFIX}facts:{_digest(key)}")
+            raw = await self._redis.get(f"{self._prefix}facts:{_digest(key)}")
         except RedisError:  # a cache that is down is a cache that misses
             return None
         return None if raw is None else json.loads(raw)
@@ -45,7 +49,7 @@ class RedisFactCache:
     async def set(self, key: str, value: Any) -> None:
         with contextlib.suppress(RedisError):
             await self._redis.set(
-                f"{PREFIX}facts:{_digest(key)}", json.dumps(value), px=self._ttl_ms
+                f"{self._prefix}facts:{_digest(key)}", json.dumps(value), px=self._ttl_ms
             )
 
 
@@ -80,18 +84,22 @@ class FixOffer:
 
 
 class Store:
-    def __init__(self, redis: Redis, *, fact_ttl: float, offer_ttl: float) -> None:
+    def __init__(
+        self, redis: Redis, *, fact_ttl: float, offer_ttl: float, prefix: str = DEFAULT_PREFIX
+    ) -> None:
         self.redis = redis
-        self.facts = RedisFactCache(redis, fact_ttl)
+        self.prefix = prefix
+        """Every key attrsync writes starts with it (ATTRSYNC_REDIS_PREFIX)."""
+        self.facts = RedisFactCache(redis, fact_ttl, prefix)
         self._offer_ttl = max(1, int(offer_ttl))
 
     async def claim(self, *question: str) -> str | Earlier:
         """A key to answer this question under, or the earlier answer to link to instead."""
-        key = f"{PREFIX}asked:{_digest(*question)}"
+        key = f"{self.prefix}asked:{_digest(*question)}"
         if await self.redis.set(key, "", nx=True, ex=DUPLICATE_WINDOW):
             return key
         earlier = await self.redis.get(key)
-        return Earlier(_text(earlier) or None)
+        return Earlier(as_text(earlier) or None)
 
     async def answered(self, key: str, permalink: str) -> None:
         await self.redis.set(key, permalink, keepttl=True, xx=True)
@@ -102,9 +110,77 @@ class Store:
 
     async def save_offer(self, offer: FixOffer) -> str:
         offer_id = secrets.token_urlsafe(12)
-        await self.redis.set(f"{PREFIX}offer:{offer_id}", offer.to_json(), ex=self._offer_ttl)
+        await self.redis.set(f"{self.prefix}offer:{offer_id}", offer.to_json(), ex=self._offer_ttl)
         return offer_id
 
+    async def forget_facts(self) -> None:
+        """Drop every cached app-level fact: attrsync just changed something in Okta."""
+        async for key in self.redis.scan_iter(match=f"{self.prefix}facts:*", count=500):
+            await self.redis.delete(key)
+
+    async def remember_diagnosis(self, user: str, entry: dict[str, str]) -> None:
+        key = f"{self.prefix}recent:{user}"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.lpush(key, json.dumps(entry))
+            pipe.ltrim(key, 0, RECENT - 1)
+            pipe.expire(key, 30 * 86400)
+            await pipe.execute()
+
+    async def recent_diagnoses(self, user: str) -> list[dict[str, str]]:
+        return [
+            json.loads(raw) for raw in await self.redis.lrange(f"{self.prefix}recent:{user}", 0, -1)
+        ]
+
     async def load_offer(self, offer_id: str) -> FixOffer | None:
-        raw = await self.redis.get(f"{PREFIX}offer:{offer_id}")
+        raw = await self.redis.get(f"{self.prefix}offer:{offer_id}")
         return None if raw is None else FixOffer.from_json(raw)
+
+
+class RedisJournal:
+    """The completed steps of one run (checks.remediation.execute.Journal)."""
+
+    def __init__(self, redis: Redis, prefix: str, run_id: str) -> None:
+        self._redis = redis
+        self._key = f"{prefix}run:{run_id}"
+
+    async def completed(self) -> dict[int, str]:
+        raw = await self._redis.hgetall(self._key)
+        return {int(k): as_text(v) for k, v in raw.items()}
+
+    async def record(self, index: int, request_id: str) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self._key, str(index), request_id)
+            pipe.expire(self._key, 30 * 86400)
+            await pipe.execute()
+
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+_EXTEND = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+
+class Lock:
+    """One run at a time per (app, user); expires unless its holder keeps extending it."""
+
+    def __init__(self, redis: Redis, key: str, holder: str, ttl_ms: int) -> None:
+        self._redis = redis
+        self.key = key
+        self._holder = holder
+        self._ttl_ms = ttl_ms
+
+    async def acquire(self) -> bool:
+        taken = await self._redis.set(self.key, self._holder, nx=True, px=self._ttl_ms)
+        if taken:
+            return True
+        return as_text(await self._redis.get(self.key)) == self._holder
+
+    async def extend(self) -> bool:
+        return bool(await self._redis.eval(_EXTEND, 1, self.key, self._holder, self._ttl_ms))
+
+    async def release(self) -> None:
+        await self._redis.eval(_RELEASE, 1, self.key, self._holder)

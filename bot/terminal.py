@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from datetime import UTC, datetime
 from typing import Any
 
 from checks.model import Finding, Report, Status
@@ -108,3 +109,18 @@ def _painter(color: bool) -> Any:
         return f"\033[{code}m{text}\033[0m" if color else text
 
     return paint
+
+
+def render_audit_line(entry: dict[str, Any]) -> str:
+    """One audit entry as a line: when, what, who, which fix for whom, and the outcome."""
+    at = datetime.fromtimestamp(float(entry["at"]), UTC).strftime("%Y-%m-%d %H:%M:%S")
+    line = (
+        f"{at}Z {entry['event']:<9} {entry['actor']:<12} {entry['fix']} "
+        f"{entry['user']} in {entry['app']} [{entry['approval']}]"
+    )
+    calls = json.loads(entry.get("plan") or "[]")
+    if entry["event"] in ("requested", "done", "failed"):
+        line += "".join(f"\n    {call}" for call in calls)
+    if entry.get("result"):
+        line += f"\n    result: {entry['result']}"
+    return line

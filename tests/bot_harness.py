@@ -3,6 +3,7 @@ the fake Okta and a real Redis."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,7 +22,13 @@ SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test"
 
 
-def bot_settings(okta_url: str, slack: FakeSlack, redis_url: str = DEFAULT_REDIS_URL) -> Settings:
+APPROVER, HELPDESK_GROUP, GROUP_MEMBER = "U0APPROVER", "S0HELPDESK", "U0CAROL"
+
+
+def bot_settings(
+    okta_url: str, slack: FakeSlack, redis_url: str | None = None, **extra: str
+) -> Settings:
+    """The bot's settings for one test: its own Redis key prefix, so tests never meet."""
     return Settings.from_env(
         {
             "OKTA_ORG_URL": okta_url,
@@ -30,8 +37,11 @@ def bot_settings(okta_url: str, slack: FakeSlack, redis_url: str = DEFAULT_REDIS
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_APP_TOKEN": "xapp-test",
             "SLACK_API_URL": slack.api_url,
-            "REDIS_URL": redis_url,
+            "REDIS_URL": redis_url or os.environ.get("REDIS_URL", DEFAULT_REDIS_URL),
+            "ATTRSYNC_REDIS_PREFIX": f"attrsync-test-{uuid.uuid4().hex[:8]}:",
+            "ATTRSYNC_APPROVERS": f"{APPROVER} {HELPDESK_GROUP}",
         }
+        | extra
     )
 
 

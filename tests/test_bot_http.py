@@ -193,14 +193,14 @@ async def test_not_in_channel_falls_back_to_the_response_url(bot: Bot, slack: Fa
     assert "failed" in posted.body["text"]
 
 
-async def test_fix_button_says_what_the_fix_would_do(bot: Bot, slack: FakeSlack) -> None:
+async def test_manual_fix_says_why_and_offers_recheck(bot: Bot, slack: FakeSlack) -> None:
     channel = new_channel()
-    await bot.command("why iupd zoom", channel=channel)
+    await bot.command("why jdoe box", channel=channel)
     [post] = await slack.wait_for("chat.postMessage")
-    value = _buttons(post.args["blocks"])["fix:update_attributes"]
+    value = _buttons(post.args["blocks"])["fix:external_id"]
     response_url = slack.new_response_url()
     click = block_action(
-        "fix:update_attributes",
+        "fix:external_id",
         value,
         user_id="U0BOB",
         channel_id=channel,
@@ -211,7 +211,10 @@ async def test_fix_button_says_what_the_fix_would_do(bot: Bot, slack: FakeSlack)
     assert status == 200
     [answer] = [r for r in await slack.wait_for_response() if r.url_id in response_url]
     assert answer.body["response_type"] == "ephemeral"
-    assert "Turn on Update User Attributes for Zoom" in answer.body["text"]
+    assert "Okta's API cannot switch it off" in answer.body["blocks"][0]["text"]["text"]
+    recheck = answer.body["blocks"][-1]["elements"][0]
+    assert recheck["action_id"] == "recheck:external_id"
+    assert recheck["value"] == value
 
 
 async def test_unknown_fix_offer_has_expired(bot: Bot, slack: FakeSlack) -> None:

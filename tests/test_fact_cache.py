@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 from redis.asyncio import Redis
 
@@ -22,7 +23,7 @@ async def _run(
 async def test_warm_diagnosis_skips_app_level_requests(
     okta: OktaClient, fake_okta: FakeOkta, redis: Redis
 ) -> None:
-    cache = RedisFactCache(redis, ttl=60)
+    cache = RedisFactCache(redis, ttl=60, prefix=f"attrsync-test-{uuid.uuid4().hex[:8]}:")
     await _run(okta, fake_okta, cache, "efail", "google")
     cold = list(fake_okta.requests)
     fake_okta.requests.clear()
@@ -36,7 +37,7 @@ async def test_warm_diagnosis_skips_app_level_requests(
 async def test_per_user_facts_are_never_cached(
     okta: OktaClient, fake_okta: FakeOkta, redis: Redis
 ) -> None:
-    cache = RedisFactCache(redis, ttl=60)
+    cache = RedisFactCache(redis, ttl=60, prefix=f"attrsync-test-{uuid.uuid4().hex[:8]}:")
     await _run(okta, fake_okta, cache, "jdoe", "box")
     fake_okta.requests.clear()
     await _run(okta, fake_okta, cache, "asmith", "box")
@@ -47,7 +48,7 @@ async def test_per_user_facts_are_never_cached(
 
 
 async def test_entries_expire(redis: Redis) -> None:
-    cache = RedisFactCache(redis, ttl=0.2)
+    cache = RedisFactCache(redis, ttl=0.2, prefix=f"attrsync-test-{uuid.uuid4().hex[:8]}:")
     await cache.set("https://x.okta.com|0oa1:schema", {"definitions": {}})
     assert await cache.get("https://x.okta.com|0oa1:schema") == {"definitions": {}}
     await asyncio.sleep(0.4)

@@ -1,4 +1,5 @@
-"""Fix buttons (`fix:<check id>`): say, to the person who clicked, what the fix would do."""
+"""Buttons: `fix:<check>` asks for a fix, `recheck:<check>` diagnoses again,
+`approval:approve` / `approval:reject` decide a request."""
 
 from __future__ import annotations
 
@@ -8,23 +9,94 @@ from typing import Any
 from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot import render
-from bot.answers import REDIS_DOWN
+from bot import fixes, render
+from bot.answers import REDIS_DOWN, Question, answer
+from bot.blockkit import Message
+from bot.commands import Why
+from bot.render_approvals import APPROVE, RECHECK, REJECT
 from bot.services import Services
+
+EXPIRED = "This fix offer has expired; run the diagnosis again."
 
 
 def register(app: AsyncApp, services: Services) -> None:
+    async def private(respond: AsyncRespond, message: Message | None) -> None:
+        if message is not None:
+            await respond(response_type="ephemeral", replace_original=False, **message.payload())
+
     @app.action(re.compile(r"^fix:"))
-    async def fix(ack: AsyncAck, action: dict[str, Any], respond: AsyncRespond) -> None:
+    async def fix(
+        ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        offer_id = str(action.get("value") or "")
+        try:
+            offer = await services.store.load_offer(offer_id)
+            if offer is None:
+                await private(respond, render.notice(EXPIRED))
+                return
+            reply = await fixes.request_fix(
+                services, offer, offer_id, clicker=_user(body), thread_ts=_thread(body)
+            )
+        except RedisError:
+            reply = render.notice(REDIS_DOWN)
+        await private(respond, reply)
+
+    @app.action(re.compile(rf"^{RECHECK}:"))
+    async def recheck(
+        ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
         await ack()
         try:
             offer = await services.store.load_offer(str(action.get("value") or ""))
         except RedisError:
-            message = render.notice(REDIS_DOWN)
-        else:
-            message = (
-                render.fix_explanation(offer.check, offer.fix, offer.detail)
-                if offer is not None
-                else render.notice("This fix offer has expired; run the diagnosis again.")
-            )
-        await respond(response_type="ephemeral", replace_original=False, **message.payload())
+            await private(respond, render.notice(REDIS_DOWN))
+            return
+        if offer is None or offer.user_id is None or offer.app_id is None:
+            await private(respond, render.notice(EXPIRED))
+            return
+        question = Question(
+            why=Why(offer.user_id, offer.app_id, None),
+            asked=offer.asked,
+            team=None,
+            channel=offer.channel,
+            requester=_user(body),
+            thread_ts=_thread(body),
+            recheck=True,
+        )
+        await answer(services, question, lambda message: private(respond, message))
+
+    @app.action(APPROVE)
+    async def approve(
+        ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        try:
+            reply = await fixes.approve(services, str(action.get("value") or ""), _user(body))
+        except RedisError:
+            reply = render.notice(REDIS_DOWN)
+        await private(respond, reply)
+
+    @app.action(REJECT)
+    async def reject(
+        ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        try:
+            reply = await fixes.reject(services, str(action.get("value") or ""), _user(body))
+        except RedisError:
+            reply = render.notice(REDIS_DOWN)
+        await private(respond, reply)
+
+
+def _user(body: dict[str, Any]) -> str:
+    return str(body.get("user", {}).get("id") or "")
+
+
+def _thread(body: dict[str, Any]) -> str:
+    """The thread of the message the button is on (the report's, or the report itself)."""
+    message = body.get("message") or {}
+    container = body.get("container") or {}
+    return str(
+        message.get("thread_ts") or container.get("thread_ts") or container.get("message_ts")
+    )

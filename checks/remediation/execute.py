@@ -58,8 +58,16 @@ async def execute(
 ) -> Outcome:
     done = dict(await journal.completed())
     error: str | None = None
+    last_done = max(done, default=-1)
     for index, step in enumerate(plan.steps):
-        if index in done or (error is not None and not step.always):
+        if index in done:
+            continue
+        if error is None and index < last_done:
+            # Steps run in order, so a later step being done means this one failed (or was
+            # passed over) in an earlier attempt: carry on as that attempt did, running only
+            # the `always` steps, never an unassign after its reassign.
+            error = f"{step.summary} did not succeed in an earlier attempt of this run."
+        if error is not None and not step.always:
             continue
         try:
             done[index] = await _run(okta, step, wait_limit, poll_interval)
@@ -74,10 +82,10 @@ async def execute(
 
 async def _run(okta: OktaWriter, step: Step, wait_limit: float, poll_interval: float) -> str:
     """Run one step (retrying what Okta may answer next time); return Okta's request id."""
+    if step.until:  # bounded by wait_limit as a whole, never retried past it
+        return await _poll(okta, step, wait_limit, poll_interval)
     for attempt in range(ATTEMPTS):
         try:
-            if step.until:
-                return await _poll(okta, step, wait_limit, poll_interval)
             response = await okta.request(
                 step.method, step.path, body=step.body, keep_nulls=step.keep_nulls
             )
@@ -97,12 +105,17 @@ async def _poll(okta: OktaWriter, step: Step, wait_limit: float, poll_interval: 
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_limit
     while True:
-        response = await okta.request("GET", step.path)
-        if isinstance(response.body, dict) and response.body.get(step.until or ""):
-            return str(response.request_id or "")
-        if loop.time() + poll_interval > deadline:
-            raise OktaUnavailable(
-                f"Okta did not report {step.until} within {wait_limit:g} s; "
-                "the assignment is in place, re-check in a few minutes."
-            )
+        try:
+            response = await okta.request("GET", step.path)
+        except (OktaUnavailable, OktaRateLimited):
+            if loop.time() + poll_interval > deadline:
+                raise
+        else:
+            if isinstance(response.body, dict) and response.body.get(step.until or ""):
+                return str(response.request_id or "")
+            if loop.time() + poll_interval > deadline:
+                raise OktaUnavailable(
+                    f"Okta did not report {step.until} within {wait_limit:g} s; "
+                    "the assignment is in place, re-check in a few minutes."
+                )
         await asyncio.sleep(poll_interval)

@@ -1,0 +1,75 @@
+"""The audit trail: every approval transition in a Redis stream, and in a channel if set."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any, cast
+
+from redis.asyncio import Redis
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.approvals import Approval, describe
+from bot.blockkit import escape
+from bot.store import as_text
+
+MAX_ENTRIES = 100_000
+
+log = logging.getLogger(__name__)
+
+
+class Audit:
+    def __init__(
+        self, redis: Redis, slack: AsyncWebClient, channel: str | None, prefix: str
+    ) -> None:
+        self._redis = redis
+        self._stream = f"{prefix}audit"
+        self._slack = slack
+        self._channel = channel
+
+    async def record(
+        self,
+        event: str,
+        approval: Approval,
+        *,
+        actor: str,
+        result: str = "",
+        request_ids: Sequence[str] = (),
+    ) -> None:
+        plan = approval.plan
+        entry = {
+            "at": f"{time.time():.3f}",
+            "event": event,
+            "approval": approval.id,
+            "actor": actor,
+            "fix": plan.fix,
+            "user": plan.user_login,
+            "app": plan.app_label,
+            "plan": describe(approval),
+            "digest": approval.digest,
+            "result": result,
+            "okta_request_ids": json.dumps(list(request_ids)),
+        }
+        await self._redis.xadd(self._stream, cast(Any, entry), maxlen=MAX_ENTRIES, approximate=True)
+        if self._channel:
+            who = f"<@{actor}>" if actor.startswith(("U", "W")) else escape(actor)
+            text = (
+                f"attrsync {event}: `{plan.fix}` for {escape(plan.user_login)} in "
+                f"{escape(plan.app_label)} by {who}" + (f" — {escape(result)}" if result else "")
+            )
+            try:
+                await self._slack.chat_postMessage(channel=self._channel, text=text)
+            except SlackApiError as exc:  # the stream has it; the channel is a convenience
+                log.warning("audit channel refused the entry: %s", exc.response.get("error"))
+
+
+async def read(redis: Redis, prefix: str, count: int) -> list[dict[str, Any]]:
+    """The newest `count` audit entries, oldest first."""
+    entries = await redis.xrevrange(f"{prefix}audit", count=count) or []
+    return [
+        {"id": as_text(entry_id), **{as_text(k): as_text(v) for k, v in (fields or {}).items()}}
+        for entry_id, fields in reversed(entries)
+    ]

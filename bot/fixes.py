@@ -1,0 +1,147 @@
+"""Fix buttons and approvals: request, then a second person approves (queued) or rejects."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from slack_sdk.errors import SlackApiError
+
+from bot import render
+from bot.approvals import Approval, Moved, State
+from bot.blockkit import Message, escape
+from bot.jobs import enqueue
+from bot.render_approvals import approval_request, manual_fix
+from bot.services import Services
+from bot.store import FixOffer, as_text
+from checks.errors import AttrsyncError
+from checks.facts import Facts
+from checks.remediation.model import NotAutomatable, NothingToDo
+from checks.remediation.registry import plan_fix
+
+GROUP_CACHE_SECONDS = 300
+
+log = logging.getLogger(__name__)
+
+
+async def request_fix(
+    services: Services, offer: FixOffer, offer_id: str, *, clicker: str, thread_ts: str
+) -> Message:
+    """Plan the fix afresh and post it for approval in the thread; returns the clicker's answer."""
+    if not offer.fix.automated or offer.user_id is None or offer.app_id is None:
+        return manual_fix(offer.check, offer.fix, offer.detail, offer_id, None)
+    facts = Facts(services.okta, offer.user_id, offer.app_id, now=services.clock())
+    try:
+        plan = await plan_fix(offer.fix.id, facts)
+    except NotAutomatable as exc:
+        return manual_fix(offer.check, offer.fix, offer.detail, offer_id, str(exc))
+    except NothingToDo as exc:
+        return render.notice(f"Nothing to fix any more: {escape(exc)}")
+    except AttrsyncError as exc:
+        return render.notice(f"Could not plan the fix: {escape(exc)}")
+    approval = await services.approvals.create(
+        plan, requester=clicker, channel=offer.channel, thread_ts=thread_ts
+    )
+    posted = await services.slack.chat_postMessage(
+        channel=offer.channel, thread_ts=thread_ts, **approval_request(approval).payload()
+    )
+    approval = await services.approvals.note_message(approval, str(posted["ts"]))
+    await services.audit.record("requested", approval, actor=clicker)
+    return render.notice("Approval requested in the thread; an approver has to approve it.")
+
+
+async def approve(services: Services, approval_id: str, user: str) -> Message | None:
+    """Approve and queue the fix; a refusal or 'already done' is answered to `user` only."""
+    approval = await services.approvals.get(approval_id)
+    if approval is None:
+        return render.notice("This request no longer exists; ask for the fix again.")
+    if not await is_approver(services, user):
+        return render.notice(
+            "Only approvers can approve fixes (ATTRSYNC_APPROVERS); ask one of them to look."
+        )
+    if user == approval.requester and not services.settings.allow_self_approval:
+        return render.notice("You asked for this fix, so a second person has to approve it.")
+    moved = await services.approvals.move(
+        approval_id, {State.PENDING}, State.APPROVED, approver=user
+    )
+    if not moved.moved:
+        return await _not_moved(services, moved, user)
+    approved = moved.approval or approval
+    await enqueue(services.store.redis, services.store.prefix, approval_id)
+    await services.audit.record("approved", approved, actor=user)
+    await show(services, approved)
+    return None
+
+
+async def reject(services: Services, approval_id: str, user: str) -> Message | None:
+    approval = await services.approvals.get(approval_id)
+    if approval is None:
+        return render.notice("This request no longer exists.")
+    if user != approval.requester and not await is_approver(services, user):
+        return render.notice("Only approvers, or whoever asked for the fix, can reject it.")
+    moved = await services.approvals.move(
+        approval_id, {State.PENDING}, State.REJECTED, approver=user
+    )
+    if not moved.moved:
+        return await _not_moved(services, moved, user)
+    rejected = moved.approval or approval
+    await services.audit.record("rejected", rejected, actor=user)
+    await show(services, rejected)
+    return None
+
+
+async def expire_due(services: Services) -> int:
+    """Mark the pending requests past their expiry EXPIRED, so their buttons go away."""
+    count = 0
+    for approval_id in await services.approvals.due():
+        moved = await services.approvals.move(approval_id, set(), State.EXPIRED)
+        if moved.expired_now and moved.approval is not None:
+            await services.audit.record("expired", moved.approval, actor="attrsync")
+            await show(services, moved.approval)
+            count += 1
+    return count
+
+
+async def _not_moved(services: Services, moved: Moved, user: str) -> Message:
+    if moved.expired_now and moved.approval is not None:
+        await services.audit.record("expired", moved.approval, actor=user)
+        await show(services, moved.approval)
+    state = moved.found.value.lower() if moved.found else "gone"
+    return render.notice(f"This request is {state} already; nothing more to do here.")
+
+
+async def is_approver(services: Services, user: str) -> bool:
+    approvers = services.settings.approvers
+    if user in approvers:
+        return True
+    for group in sorted(a for a in approvers if a.startswith("S")):
+        if user in await _group_members(services, group):
+            return True
+    return False
+
+
+async def _group_members(services: Services, group: str) -> set[str]:
+    key = f"{services.store.prefix}usergroup:{group}"
+    cached = await services.store.redis.get(key)
+    if cached is not None:
+        return set(json.loads(as_text(cached)))
+    try:
+        answer = await services.slack.usergroups_users_list(usergroup=group)
+    except SlackApiError as exc:
+        log.warning("cannot read user group %s: %s", group, exc.response.get("error"))
+        return set()
+    members = [str(u) for u in answer.get("users") or []]
+    await services.store.redis.set(key, json.dumps(members), ex=GROUP_CACHE_SECONDS)
+    return set(members)
+
+
+async def show(services: Services, approval: Approval) -> None:
+    """Bring the request message in the thread up to date with the approval's state."""
+    if not approval.message_ts:
+        return
+    try:
+        await services.slack.chat_update(
+            channel=approval.channel, ts=approval.message_ts, **approval_request(approval).payload()
+        )
+    except SlackApiError as exc:
+        log.warning("could not update the approval message: %s", exc.response.get("error"))
