@@ -309,3 +309,47 @@ async def test_audit_stream_records_every_transition(bot: Bot) -> None:
     assert all(e["approval"] == approval_id for e in entries)
     assert "PUT /api/v1/apps/" in entries[0]["plan"]
     assert json.loads(entries[-1]["okta_request_ids"])
+
+
+def _home_opened(user: str) -> str:
+    return json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": "T0001",
+            "api_app_id": "A0001",
+            "event": {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"},
+            "event_id": f"Ev{user}",
+            "event_time": 1700000000,
+            "authorizations": [{"team_id": "T0001", "user_id": "U0BOT", "is_bot": True}],
+        }
+    )
+
+
+async def test_app_home_shows_approvers_the_pending_requests(bot: Bot, slack: FakeSlack) -> None:
+    await request_fix(bot, "why iupd zoom", "update_attributes")
+    for user in (APPROVER, REQUESTER):
+        status, _, _ = await bot.post(_home_opened(user))
+        assert status == 200
+    views = {
+        c.args["user_id"]: json.dumps(c.args["view"])
+        for c in await slack.wait_for("views.publish", count=2)
+    }
+    assert "approval:approve" in views[APPROVER]
+    assert "Fixes waiting for approval* (1)" in views[APPROVER]
+    assert "approval:approve" not in views[REQUESTER]
+    assert "/attrsync why iupd zoom" in views[REQUESTER]  # their recent diagnosis
+
+
+async def test_audit_channel_gets_every_transition(fake_okta: FakeOkta, slack: FakeSlack) -> None:
+    settings = bot_settings(fake_okta.url, slack, ATTRSYNC_AUDIT_CHANNEL="C0AUDIT")
+    async with running_bot(settings, slack) as bot:
+        channel, approval_id, request = await request_fix(bot, "why iupd zoom", "update_attributes")
+        await click(bot, "approval:approve", approval_id, APPROVER, channel, request.answer["ts"])
+    lines = [
+        c.args["text"] for c in slack.calls_to("chat.postMessage") if c.args["channel"] == "C0AUDIT"
+    ]
+    fix = "`enable_update_attributes` for iupd@example.com in Zoom"
+    assert lines == [
+        f"attrsync requested: {fix} by <@U0BOB>",
+        f"attrsync approved: {fix} by <@U0APPROVER>",
+    ]

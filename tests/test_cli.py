@@ -180,3 +180,38 @@ def test_odd_characters_in_the_user_are_just_not_found(
 ) -> None:
     assert main(["why", 'jd"oe\\ or x', "box", "--json"], _env(org_url)) == 1
     assert json.loads(capsys.readouterr().out)["verdict"]["check"] == "user"
+
+
+def test_audit_prints_the_trail(capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+    import uuid
+
+    import redis
+
+    url = os.environ.get("REDIS_URL", "redis://localhost:6379/0")
+    prefix = f"attrsync-test-{uuid.uuid4().hex[:8]}:"
+    client = redis.Redis.from_url(url)
+    entry = {
+        "at": "1764288000.000",
+        "event": "done",
+        "approval": "abc",
+        "actor": "worker-1",
+        "fix": "mapping",
+        "user": "jdoe@example.com",
+        "app": "Box",
+        "plan": json.dumps(['POST /api/v1/mappings/prm1 {"properties": {}}']),
+        "digest": "d",
+        "result": "",
+        "okta_request_ids": "[]",
+    }
+    client.xadd(f"{prefix}audit", entry)  # type: ignore[arg-type]
+    client.close()
+    env = {"REDIS_URL": url, "ATTRSYNC_REDIS_PREFIX": prefix}
+    assert main(["audit"], env) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "2025-11-28 00:00:00Z done      worker-1     mapping jdoe@example.com in Box [abc]"
+    )
+    assert 'POST /api/v1/mappings/prm1 {"properties": {}}' in out
+    assert main(["audit", "--json"], env) == 0
+    assert json.loads(capsys.readouterr().out)["approval"] == "abc"

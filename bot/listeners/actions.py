@@ -8,6 +8,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
 
 from bot import fixes, render
 from bot.answers import REDIS_DOWN, Question, answer
@@ -40,6 +41,10 @@ def register(app: AsyncApp, services: Services) -> None:
             )
         except RedisError:
             reply = render.notice(REDIS_DOWN)
+        except SlackApiError as exc:
+            reply = render.notice(
+                f"Slack refused the approval request ({exc.response.get('error')})."
+            )
         await private(respond, reply)
 
     @app.action(re.compile(rf"^{RECHECK}:"))
