@@ -6,9 +6,8 @@ import asyncio
 import logging
 import signal
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
@@ -17,6 +16,7 @@ from bot.app import build_app
 from bot.config import Settings
 from bot.http import web_app
 from bot.services import Services, open_services
+from bot.serving import serving
 from bot.worker import Worker
 from checks.okta import OktaSettings
 
@@ -52,20 +52,11 @@ async def run_bot(settings: Settings, okta: OktaSettings, *, mode: str, worker: 
     return 0
 
 
-@asynccontextmanager
-async def http_server(
+def http_server(
     bolt: AsyncApp, services: Services, host: str, port: int
-) -> AsyncIterator[str]:
+) -> AbstractAsyncContextManager[str]:
     """Serve the bot over HTTP while open; yields its base URL (port 0 picks a free port)."""
-    runner = web.AppRunner(web_app(bolt, services), access_log=None)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        bound_host, bound_port = runner.addresses[0][:2]
-        yield f"http://{bound_host}:{bound_port}"
-    finally:
-        await runner.cleanup()
+    return serving(web_app(bolt, services), host, port)
 
 
 @asynccontextmanager

@@ -27,6 +27,7 @@ from bot.demo.faults import Fault
 from bot.demo.oauth import TOKEN_PATH, TokenIssuer
 from bot.demo.state import OktaError, OrgState
 from bot.demo.wire import MUTATED, STATE
+from bot.serving import serving
 
 __all__ = ["FakeOkta", "Fault", "RecordedRequest", "serve"]
 
@@ -279,15 +280,6 @@ async def serve(
     """
     fake = FakeOkta(state, token=token, latency=latency, oauth_client=oauth_client)
     # handler_cancellation: a client that gives up on a delayed answer ends its handler.
-    runner = web.AppRunner(
-        fake.app, handler_cancellation=True, shutdown_timeout=1.0, access_log=None
-    )
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        fake.url = f"http://{host}:{port}"
+    async with serving(fake.app, handler_cancellation=True, shutdown_timeout=1.0) as url:
+        fake.url = url
         yield fake
-    finally:
-        await runner.cleanup()

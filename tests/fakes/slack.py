@@ -27,6 +27,7 @@ from typing import Any, Final
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from bot.serving import serving
 from tests.fakes.slack_payloads import (
     APP_ID,
     BOT_ID,
@@ -508,15 +509,6 @@ async def serve_slack(
 ) -> AsyncIterator[FakeSlack]:
     """Run a FakeSlack on 127.0.0.1 (a free port) for the duration of the block."""
     fake = FakeSlack(bot_token=bot_token, app_token=app_token)
-    runner = web.AppRunner(
-        fake.app, handler_cancellation=True, shutdown_timeout=1.0, access_log=None
-    )
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        fake.base_url = f"http://{host}:{port}"
+    async with serving(fake.app, handler_cancellation=True, shutdown_timeout=1.0) as url:
+        fake.base_url = url
         yield fake
-    finally:
-        await runner.cleanup()
