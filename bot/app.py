@@ -18,10 +18,14 @@ log = logging.getLogger(__name__)
 
 def build_app(services: Services) -> AsyncApp:
     slack = services.settings.require_slack()
+    bolt_log = logging.getLogger("attrsync.bolt")
+    # Bolt also reads SLACK_BOT_TOKEN from the environment and warns that our client's token
+    # wins over it; that is the intent, so the warning is noise for whoever runs the bot.
+    bolt_log.addFilter(lambda record: not record.getMessage().startswith("As you gave `client`"))
     app = AsyncApp(
         client=services.slack,  # carries the bot token
         signing_secret=slack.signing_secret,
-        logger=logging.getLogger("attrsync.bolt"),
+        logger=bolt_log,
     )
     app.use(_tag_request)
     app.error(_log_error)
