@@ -19,9 +19,8 @@ log = logging.getLogger(__name__)
 def build_app(services: Services) -> AsyncApp:
     slack = services.settings.require_slack()
     bolt_log = logging.getLogger("attrsync.bolt")
-    # Bolt also reads SLACK_BOT_TOKEN from the environment and warns that our client's token
-    # wins over it; that is the intent, so the warning is noise for whoever runs the bot.
-    bolt_log.addFilter(lambda record: not record.getMessage().startswith("As you gave `client`"))
+    if _token_notice not in bolt_log.filters:
+        bolt_log.addFilter(_token_notice)
     app = AsyncApp(
         client=services.slack,  # carries the bot token
         signing_secret=slack.signing_secret,
@@ -34,6 +33,12 @@ def build_app(services: Services) -> AsyncApp:
     events.register(app, services)
     home.register(app, services)
     return app
+
+
+def _token_notice(record: logging.LogRecord) -> bool:
+    """Bolt also reads SLACK_BOT_TOKEN from the environment and warns that our client's token
+    wins over it; that is the intent, so the warning is noise for whoever runs the bot."""
+    return not record.getMessage().startswith("As you gave `client`")
 
 
 async def _tag_request(
