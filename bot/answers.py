@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -105,6 +106,13 @@ async def _diagnose_and_post(
         await _release(services, claim)
         await reply(render.notice(f"Slack refused the report ({exc.response.get('error')})."))
         return
+    with contextlib.suppress(RedisError):  # the report is out; these only help later
+        await _remember(services, question, report, claim, permalink)
+
+
+async def _remember(
+    services: Services, question: Question, report: Report, claim: str | None, permalink: str
+) -> None:
     if claim is not None:
         await services.store.answered(claim, permalink)
     await services.store.remember_diagnosis(
