@@ -353,3 +353,30 @@ async def test_audit_channel_gets_every_transition(fake_okta: FakeOkta, slack: F
         f"attrsync requested: {fix} by <@U0BOB>",
         f"attrsync approved: {fix} by <@U0APPROVER>",
     ]
+
+
+async def test_recheck_after_the_manual_step_offers_the_automated_relink(
+    bot: Bot, fake_okta: FakeOkta
+) -> None:
+    channel = new_channel()
+    await bot.command("why jdoe box", channel=channel, user=REQUESTER)
+    [report] = await bot.slack.wait_for("chat.postMessage")
+    value = next(
+        b["accessory"]["value"]
+        for b in report.args["blocks"]
+        if b.get("accessory", {}).get("action_id") == "fix:external_id"
+    )
+    ts = report.answer["ts"]
+    await click(bot, "fix:external_id", value, REQUESTER, channel, ts)
+    fake_okta.state.set_provisioning("boxnet", deactivate=False)  # the console step, done
+    await click(bot, "recheck:external_id", value, REQUESTER, channel, ts)
+    [_, again] = await bot.slack.wait_for("chat.postMessage", count=2)
+    assert again.args["thread_ts"] == ts
+    relink = next(
+        b["accessory"]
+        for b in again.args["blocks"]
+        if b.get("accessory", {}).get("action_id") == "fix:external_id"
+    )
+    assert relink["text"]["text"] == "Fix it…"
+    said = await click(bot, "fix:external_id", relink["value"], REQUESTER, channel, ts)
+    assert "Approval requested in the thread" in said
