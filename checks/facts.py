@@ -103,15 +103,22 @@ class Facts:
         return task
 
     async def _cached(self, key: str, fetch: Callable[[], Awaitable[Any]]) -> Any:
+        value, _ = await self._cached_or_fetched(key, fetch)
+        return value
+
+    async def _cached_or_fetched(
+        self, key: str, fetch: Callable[[], Awaitable[Any]]
+    ) -> tuple[Any, bool]:
+        """The value, and whether it came from the cache."""
         full_key = f"{self.okta.org_url}|{key}"
         if self._cache is not None:
             hit = await self._cache.get(full_key)
             if hit is not None:
-                return hit
+                return hit, True
         value = await fetch()
         if self._cache is not None:
             await self._cache.set(full_key, value)
-        return value
+        return value, False
 
     # -- level 1: what the person typed ------------------------------------------------------
 
@@ -256,15 +263,24 @@ class Facts:
         )
 
     async def _fetch_groups(self) -> tuple[Group, ...]:
-        user, app, app_user = await asyncio.gather(self.user(), self.app(), self.app_user())
-        if app_user.scope != "GROUP":
-            return ()
-        assigned, member_of = await asyncio.gather(
-            self._cached(
-                f"{app.id}:groups", lambda: self.okta.get_all(f"/api/v1/apps/{app.id}/groups")
-            ),
-            self.okta.get_all(f"/api/v1/users/{user.id}/groups"),
+        user, app = await asyncio.gather(self.user(), self.app())
+        assigned, cached = await self._cached_or_fetched(
+            f"{app.id}:groups", lambda: self.okta.get_all(f"/api/v1/apps/{app.id}/groups")
         )
+        if not assigned:
+            return ()
+        path = f"/api/v1/users/{user.id}/groups"
+        # With the app's groups cached, ask for the user's groups alongside the app user rather
+        # than after it: a request that may go unused buys a round trip for group members.
+        early = asyncio.ensure_future(self.okta.get_all(path)) if cached else None
+        try:
+            app_user = await self.app_user()
+            if app_user.scope != "GROUP":
+                return ()
+            member_of = await early if early is not None else await self.okta.get_all(path)
+        finally:
+            if early is not None and not early.done():
+                early.cancel()
         assigned_ids = {a["id"] for a in assigned}
         return tuple(parse.group(g) for g in member_of if g["id"] in assigned_ids)
 

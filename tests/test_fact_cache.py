@@ -29,7 +29,7 @@ async def test_warm_diagnosis_skips_app_level_requests(
     fake_okta.requests.clear()
     await _run(okta, fake_okta, cache, "efail", "google")
     warm = [r.path for r in fake_okta.requests]
-    assert len(cold) == 9
+    assert len(cold) == 10
     assert sorted(p.split("/")[3] for p in warm) == ["apps", "logs", "users"]
     assert sum(p.startswith("/api/v1/apps") for p in warm) == 1
 

@@ -12,12 +12,14 @@ CHECK = "group_assignment"
 
 
 async def run(facts: Facts) -> Finding:
-    user, app, app_user = await asyncio.gather(facts.user(), facts.app(), facts.app_user())
+    # The groups are asked for alongside the app user, not after it (see Facts.granting_groups).
+    user, app, app_user, groups = await asyncio.gather(
+        facts.user(), facts.app(), facts.app_user(), facts.granting_groups()
+    )
     link = links.assignments(facts.okta.org_url, app)
     if app_user.scope != "GROUP":
         title = f"{user.display_name} is assigned to {app.label} individually."
         return Finding(CHECK, Status.OK, title, link=link, evidence=(("Scope", app_user.scope),))
-    groups = await facts.granting_groups()
     names = ", ".join(g.name for g in groups) or "a group (not readable)"
     evidence = (("Scope", "GROUP"), ("Through", names))
     title = f"{user.display_name} gets {app.label} through {names}, so Unassign is greyed out."
