@@ -279,10 +279,18 @@ class Facts:
                 return ()
             member_of = await early if early is not None else await self.okta.get_all(path)
         finally:
-            if early is not None and not early.done():
-                early.cancel()
+            if early is not None:
+                _discard(early)
         assigned_ids = {a["id"] for a in assigned}
         return tuple(parse.group(g) for g in member_of if g["id"] in assigned_ids)
+
+
+def _discard(task: asyncio.Future[Any]) -> None:
+    """Stop a task whose result is not wanted, without leaving its error unretrieved."""
+    if not task.done():
+        task.cancel()
+    elif not task.cancelled():
+        task.exception()
 
 
 def resolve_app(query: str, apps: list[App]) -> App:
