@@ -63,8 +63,10 @@ class Worker:
                 await self.work_once()
             except RedisError:
                 log.warning("worker cannot reach Redis; retrying in 5 s")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), 5)
+                await _pause(stop, 5)
+            except Exception:  # a bug in one job must not stop the others; it is claimed again
+                log.exception("worker job failed; it stays pending and will be retried")
+                await _pause(stop, 5)
 
     async def work_once(self) -> int:
         """Run what is due: jobs abandoned by dead workers, then new ones. Returns how many."""
@@ -182,6 +184,11 @@ class Worker:
             )
         except SlackApiError as exc:
             log.warning("could not post in the thread: %s", exc.response.get("error"))
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
 
 
 async def _keep(lock: Lock) -> None:
