@@ -380,3 +380,19 @@ async def test_recheck_after_the_manual_step_offers_the_automated_relink(
     assert relink["text"]["text"] == "Fix it…"
     said = await click(bot, "fix:external_id", relink["value"], REQUESTER, channel, ts)
     assert "Approval requested in the thread" in said
+
+
+async def test_worker_loop_runs_approved_fixes_until_stopped(bot: Bot) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.create_task(worker(bot).run(stop))
+    channel, approval_id, request = await request_fix(bot, "why iupd zoom", "update_attributes")
+    await click(bot, "approval:approve", approval_id, APPROVER, channel, request.answer["ts"])
+    for _ in range(200):
+        approval = await bot.services.approvals.get(approval_id)
+        if approval is not None and approval.state is State.DONE:
+            break
+        await asyncio.sleep(0.02)
+    else:
+        pytest.fail("the worker loop did not run the approved fix")
+    stop.set()
+    await asyncio.wait_for(loop, 2)
