@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import aiohttp
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.approvals import Approvals
@@ -16,6 +16,9 @@ from bot.audit import Audit
 from bot.config import Settings, SlackSettings
 from bot.store import Store
 from checks.okta import OktaClient, OktaSettings
+
+
+REDIS_CONNECTIONS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +44,18 @@ async def open_services(settings: Settings, okta: OktaSettings) -> AsyncIterator
     slack = settings.require_slack()
     async with AsyncExitStack() as stack:
         okta_client = await stack.enter_async_context(OktaClient.open(okta))
-        redis = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2)
+        # A burst of questions needs more connections than redis-py's default pool allows, and
+        # that pool fails rather than waits: this one waits (up to 5 s) for a free connection.
+        pool = BlockingConnectionPool.from_url(
+            settings.redis_url,
+            max_connections=REDIS_CONNECTIONS,
+            timeout=5,
+            socket_timeout=5,
+            socket_connect_timeout=2,
+        )
+        redis = Redis(connection_pool=pool)
         stack.push_async_callback(redis.aclose)
+        stack.push_async_callback(pool.disconnect)
         session = await stack.enter_async_context(aiohttp.ClientSession())
         web = slack_client(slack, session)
         store = Store(

@@ -261,3 +261,12 @@ async def test_healthz(bot: Bot) -> None:
     async with bot.http.get(f"{bot.url}/healthz") as health:
         assert health.status == 200
         assert await health.json() == {"redis": "ok", "okta": "unknown"}
+
+
+async def test_a_burst_of_questions_all_get_their_reports(bot: Bot, slack: FakeSlack) -> None:
+    channels = [new_channel() for _ in range(150)]
+    acks = await asyncio.gather(*(bot.command("why jdoe box", channel=c) for c in channels))
+    assert {status for status, _, _ in acks} == {200}
+    posts = await slack.wait_for("chat.postMessage", count=len(channels), timeout=30)
+    assert {p.args["channel"] for p in posts} == set(channels)
+    assert not slack.responses  # nobody was told Redis or Okta is down
