@@ -17,7 +17,6 @@ from bot.config import Settings, SlackSettings
 from bot.store import Store
 from checks.okta import OktaClient, OktaSettings
 
-
 REDIS_CONNECTIONS = 64
 
 
