@@ -50,7 +50,7 @@ async def request_fix(
     return render.notice("Approval requested in the thread; an approver has to approve it.")
 
 
-async def approve(services: Services, approval_id: str, user: str) -> Message | None:
+async def approve(services: Services, approval_id: str, user: str) -> Message:
     """Approve and queue the fix; a refusal or 'already done' is answered to `user` only."""
     approval = await services.approvals.get(approval_id)
     if approval is None:
@@ -70,10 +70,10 @@ async def approve(services: Services, approval_id: str, user: str) -> Message | 
     await enqueue(services.store.redis, services.store.prefix, approval_id)
     await services.audit.record("approved", approved, actor=user)
     await show(services, approved)
-    return None
+    return render.notice("Approved: the fix runs now, and the thread shows how it goes.")
 
 
-async def reject(services: Services, approval_id: str, user: str) -> Message | None:
+async def reject(services: Services, approval_id: str, user: str) -> Message:
     approval = await services.approvals.get(approval_id)
     if approval is None:
         return render.notice("This request no longer exists.")
@@ -87,7 +87,7 @@ async def reject(services: Services, approval_id: str, user: str) -> Message | N
     rejected = moved.approval or approval
     await services.audit.record("rejected", rejected, actor=user)
     await show(services, rejected)
-    return None
+    return render.notice("Rejected: nothing will be changed.")
 
 
 async def expire_due(services: Services) -> int:

@@ -21,9 +21,8 @@ EXPIRED = "This fix offer has expired; run the diagnosis again."
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    async def private(respond: AsyncRespond, message: Message | None) -> None:
-        if message is not None:
-            await respond(response_type="ephemeral", replace_original=False, **message.payload())
+    async def private(respond: AsyncRespond, message: Message) -> None:
+        await respond(response_type="ephemeral", replace_original=False, **message.payload())
 
     @app.action(re.compile(r"^fix:"))
     async def fix(
@@ -60,6 +59,7 @@ def register(app: AsyncApp, services: Services) -> None:
         if offer is None or offer.user_id is None or offer.app_id is None:
             await private(respond, render.notice(EXPIRED))
             return
+        await private(respond, render.notice("Diagnosing again…"))
         question = Question(
             why=Why(offer.user_id, offer.app_id, None),
             asked=offer.asked,
