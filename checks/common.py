@@ -46,6 +46,11 @@ def deactivate_users_on(app: App, feature: ProvisioningFeature | None) -> bool:
     return "PUSH_USER_DEACTIVATION" in app.features
 
 
+def times(count: int) -> str:
+    """'once', 'twice', '3 times'."""
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
+
+
 def ago(moment: datetime | None, now: datetime) -> str:
     """'4 minutes ago', '3 hours ago', '2 days ago' (or 'never')."""
     if moment is None:

@@ -10,6 +10,7 @@ from checks.common import (
     last_push_success,
     newer_than,
     provisioned_app,
+    times,
     when,
     when_event,
 )
@@ -44,7 +45,7 @@ async def run(facts: Facts) -> Finding:
         evidence.append((when(event.published, facts.now), event.reason or event.display_message))
     if failures:
         title = (
-            f"Okta could not authenticate to {app.label}'s API {len(failures)} time(s) since the "
+            f"Okta could not authenticate to {app.label}'s API {times(len(failures))} since the "
             "last successful push: the provisioning credentials are wrong or expired."
         )
         detail = (

@@ -10,6 +10,7 @@ from checks.common import (
     last_push_success,
     newer_than,
     provisioned_app,
+    times,
     when,
     when_event,
 )
@@ -46,8 +47,8 @@ async def run(facts: Facts) -> Finding:
         return Finding(CHECK, Status.OK, title, link=link, evidence=tuple(evidence))
     newest = failed[0]
     title = (
-        f"Okta's push of {user.display_name}'s profile to {app.label} failed {len(failed)} "
-        f"time(s) since the last success: {newest.reason or newest.display_message}"
+        f"Okta's push of {user.display_name}'s profile to {app.label} failed {times(len(failed))} "
+        f"since the last success: {newest.reason or newest.display_message}"
     )
     detail = (
         "The newest failure's reason names what the app refused; fix that, then retry the task."
