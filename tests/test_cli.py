@@ -215,3 +215,31 @@ def test_audit_prints_the_trail(capsys: pytest.CaptureFixture[str]) -> None:
     assert 'POST /api/v1/mappings/prm1 {"properties": {}}' in out
     assert main(["audit", "--json"], env) == 0
     assert json.loads(capsys.readouterr().out)["approval"] == "abc"
+
+
+_OKTA = {"OKTA_ORG_URL": "https://acme.okta.com", "OKTA_API_TOKEN": "x"}
+_SLACK = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
+
+
+@pytest.mark.parametrize(
+    ("command", "env", "variable"),
+    [
+        ("serve", _OKTA, "SLACK_BOT_TOKEN"),
+        ("serve", _OKTA | {"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
+        ("serve", _OKTA | _SLACK | {"SLACK_BOT_TOKEN": "xoxp-user"}, "SLACK_BOT_TOKEN"),
+        ("socket", _OKTA | _SLACK, "SLACK_APP_TOKEN"),
+        ("serve", _OKTA | _SLACK | {"PORT": "http"}, "PORT"),
+        ("serve", _OKTA | _SLACK | {"REDIS_URL": "localhost:6379"}, "REDIS_URL"),
+        ("serve", _OKTA | _SLACK | {"ATTRSYNC_APPROVERS": "alice"}, "ATTRSYNC_APPROVERS"),
+        ("serve", _OKTA | _SLACK | {"ATTRSYNC_AUDIT_CHANNEL": "#audit"}, "ATTRSYNC_AUDIT_CHANNEL"),
+        ("serve", _OKTA | _SLACK | {"ATTRSYNC_ALLOW_SELF_APPROVAL": "maybe"}, "ATTRSYNC_ALLOW"),
+        ("serve", _SLACK, "OKTA_ORG_URL"),
+    ],
+)
+def test_bot_settings_errors_name_the_variable(
+    command: str, env: dict[str, str], variable: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([command], env) == 2
+    err = capsys.readouterr().err
+    assert variable in err
+    assert err.count("\n") == 1
