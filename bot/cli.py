@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from bot.config import Settings
 from bot.terminal import render_audit_line, render_json, render_text
 from checks.diagnose import diagnose
-from checks.errors import AttrsyncError, OktaError, UsageError
+from checks.errors import AttrsyncError, UsageError
 from checks.facts import Facts
 from checks.model import Report
 from checks.okta import OktaClient, OktaSettings
@@ -37,9 +37,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             return asyncio.run(walk(color=_color(env)))
     except UsageError as exc:
         return _fail(str(exc), EXIT_USAGE)
-    except OktaError as exc:
-        return _fail(str(exc), EXIT_INCOMPLETE)
-    except AttrsyncError as exc:
+    except AttrsyncError as exc:  # Okta unreachable, token rejected, …
         return _fail(str(exc), EXIT_INCOMPLETE)
     except KeyboardInterrupt:
         return _fail("Interrupted.", EXIT_INCOMPLETE)
