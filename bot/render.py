@@ -114,19 +114,6 @@ def _passed_and_skipped(result: Report) -> list[Block]:
     return [context("\n".join(lines))] if lines else []
 
 
-def fix_explanation(check: str, fix: Fix, detail: str) -> Message:
-    """What a fix button would do (answered to the person who clicked, only)."""
-    how = (
-        "attrsync can make this change once a second person approves it."
-        if fix.automated
-        else "This is a manual step in the Okta admin console."
-    )
-    text = f"*Fix for `{check}`:* {escape(fix.summary)}\n{how}"
-    if detail:
-        text += f"\n{escape(detail)}"
-    return Message(f"Fix for {check}: {fix.summary}", (section(text),))
-
-
 def notice(text: str) -> Message:
     """A one-sentence answer (progress, errors, help); `text` is mrkdwn the bot wrote."""
     return Message(text, (section(text),))

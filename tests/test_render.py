@@ -7,6 +7,7 @@ from slack_sdk.models.blocks import Block
 
 from bot import render
 from bot.blockkit import MAX_BLOCKS, Message, button, context, escape, link, section
+from bot.render_approvals import manual_fix
 from checks.diagnose import diagnose
 from checks.model import Finding, Fix, Report, Status, Verdict
 from tests import builders as b
@@ -85,8 +86,10 @@ def test_many_evidence_rows_continue_in_the_thread() -> None:
     assert rest.count("• row") + shown.count("• row") == 30
 
 
-def test_fix_explanation_escapes_okta_text() -> None:
-    fix = Fix("mapping", True, "Map <lastName>")
-    message = render.fix_explanation("mapping", fix, "detail <!here>").payload()
+def test_manual_fix_escapes_okta_text_and_offers_recheck() -> None:
+    fix = Fix("relink", False, "Unassign <jdoe>")
+    message = manual_fix("external_id", fix, "detail <!here>", "offer-1", None).payload()
     assert "<!here>" not in str(message)
-    assert "once a second person approves it" in message["blocks"][0]["text"]["text"]
+    assert "&lt;jdoe&gt;" in message["blocks"][0]["text"]["text"]
+    [recheck] = message["blocks"][1]["elements"]
+    assert (recheck["action_id"], recheck["value"]) == ("recheck:external_id", "offer-1")
