@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 
@@ -43,6 +44,15 @@ def bot_settings(
         }
         | extra
     )
+
+
+def buttons(blocks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The section buttons of a posted message, by action_id."""
+    return {
+        b["accessory"]["action_id"]: b["accessory"]
+        for b in blocks
+        if b.get("accessory", {}).get("type") == "button"
+    }
 
 
 def new_channel() -> str:

@@ -19,6 +19,7 @@ from tests.bot_harness import (
     HELPDESK_GROUP,
     Bot,
     bot_settings,
+    buttons,
     new_channel,
     running_bot,
 )
@@ -73,11 +74,7 @@ async def request_fix(bot: Bot, question: str, check: str) -> tuple[str, str, Sl
     channel = new_channel()
     await bot.command(question, channel=channel, user=REQUESTER)
     [report] = await bot.slack.wait_for("chat.postMessage")
-    button = next(
-        b["accessory"]
-        for b in report.args["blocks"]
-        if b.get("accessory", {}).get("action_id") == f"fix:{check}"
-    )
+    button = buttons(report.args["blocks"])[f"fix:{check}"]
     said = await click(
         bot, f"fix:{check}", button["value"], REQUESTER, channel, report.answer["ts"]
     )
@@ -168,11 +165,7 @@ async def test_box_with_deactivate_users_on_never_sends_an_unassign(
     channel = new_channel()
     await bot.command("why jdoe box", channel=channel, user=REQUESTER)
     [report] = await bot.slack.wait_for("chat.postMessage")
-    value = next(
-        b["accessory"]["value"]
-        for b in report.args["blocks"]
-        if b.get("accessory", {}).get("action_id") == "fix:external_id"
-    )
+    value = buttons(report.args["blocks"])["fix:external_id"]["value"]
     said = await click(bot, "fix:external_id", value, APPROVER, channel, report.answer["ts"])
     assert "Fix for external_id" in said
     assert not [r for r in fake_okta.requests if r.method == "DELETE"]
@@ -364,22 +357,14 @@ async def test_recheck_after_the_manual_step_offers_the_automated_relink(
     channel = new_channel()
     await bot.command("why jdoe box", channel=channel, user=REQUESTER)
     [report] = await bot.slack.wait_for("chat.postMessage")
-    value = next(
-        b["accessory"]["value"]
-        for b in report.args["blocks"]
-        if b.get("accessory", {}).get("action_id") == "fix:external_id"
-    )
+    value = buttons(report.args["blocks"])["fix:external_id"]["value"]
     ts = report.answer["ts"]
     await click(bot, "fix:external_id", value, REQUESTER, channel, ts)
     fake_okta.state.set_provisioning("boxnet", deactivate=False)  # the console step, done
     await click(bot, "recheck:external_id", value, REQUESTER, channel, ts)
     [_, again] = await bot.slack.wait_for("chat.postMessage", count=2)
     assert again.args["thread_ts"] == ts
-    relink = next(
-        b["accessory"]
-        for b in again.args["blocks"]
-        if b.get("accessory", {}).get("action_id") == "fix:external_id"
-    )
+    relink = buttons(again.args["blocks"])["fix:external_id"]
     assert relink["text"]["text"] == "Fix it…"
     said = await click(bot, "fix:external_id", relink["value"], REQUESTER, channel, ts)
     assert "Approval requested in the thread" in said

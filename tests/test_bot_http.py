@@ -13,7 +13,7 @@ import pytest
 
 from bot.answers import REDIS_DOWN
 from bot.demo.server import FakeOkta, Fault
-from tests.bot_harness import Bot, bot_settings, new_channel, running_bot
+from tests.bot_harness import Bot, bot_settings, buttons, new_channel, running_bot
 from tests.fakes.slack import FakeSlack, serve_slack
 from tests.fakes.slack_payloads import app_mention, block_action
 
@@ -36,14 +36,6 @@ def _texts(blocks: list[dict[str, Any]]) -> str:
     return json.dumps(blocks, ensure_ascii=False)
 
 
-def _buttons(blocks: list[dict[str, Any]]) -> dict[str, str]:
-    return {
-        b["accessory"]["action_id"]: b["accessory"]["value"]
-        for b in blocks
-        if b.get("accessory", {}).get("type") == "button"
-    }
-
-
 async def test_slash_command_acks_then_posts_the_report_in_the_channel(
     bot: Bot, slack: FakeSlack
 ) -> None:
@@ -57,9 +49,9 @@ async def test_slash_command_acks_then_posts_the_report_in_the_channel(
     assert "no external ID" in post.args["text"]
     blocks = post.args["blocks"]
     assert ":red_circle: *Cause:*" in blocks[0]["text"]["text"]
-    buttons = _buttons(blocks)
-    assert set(buttons) == {"fix:external_id", "fix:sync_state"}
-    assert all("relink" not in value and len(value) < 40 for value in buttons.values())
+    values = {action: button["value"] for action, button in buttons(blocks).items()}
+    assert set(values) == {"fix:external_id", "fix:sync_state"}
+    assert all("relink" not in value and len(value) < 40 for value in values.values())
     assert "Passed: `user`" in _texts(blocks)
     await slack.wait_for("chat.getPermalink")
 
@@ -197,7 +189,7 @@ async def test_manual_fix_says_why_and_offers_recheck(bot: Bot, slack: FakeSlack
     channel = new_channel()
     await bot.command("why jdoe box", channel=channel)
     [post] = await slack.wait_for("chat.postMessage")
-    value = _buttons(post.args["blocks"])["fix:external_id"]
+    value = buttons(post.args["blocks"])["fix:external_id"]["value"]
     response_url = slack.new_response_url()
     click = block_action(
         "fix:external_id",
