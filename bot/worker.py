@@ -29,6 +29,7 @@ from checks.errors import AttrsyncError
 from checks.facts import Facts
 from checks.model import Status
 from checks.remediation.execute import execute
+from checks.remediation.model import Plan
 from checks.remediation.registry import plan_fix
 
 LOCK_MS = 15_000
@@ -138,12 +139,15 @@ class Worker:
             await self._finish(approval, State.FAILED, outcome.error or "", outcome.request_ids)
         await self._verify(approval)
 
+    def _facts(self, plan: Plan) -> Facts:
+        """Okta as it is now for the plan's user and app (never from the cache)."""
+        return Facts(self._services.okta, plan.user_id, plan.app_id, now=self._services.clock())
+
     async def _drift(self, approval: Approval) -> str | None:
         """Why the approved plan no longer fits what Okta says now, if it does not."""
         plan = approval.plan
-        facts = Facts(self._services.okta, plan.user_id, plan.app_id, now=self._services.clock())
         try:
-            now_planned = await plan_fix(plan.fix, facts)
+            now_planned = await plan_fix(plan.fix, self._facts(plan))
         except AttrsyncError as exc:
             return f"the situation changed since the approval ({exc})"
         if now_planned.digest() != approval.digest:
@@ -165,9 +169,8 @@ class Worker:
 
     async def _verify(self, approval: Approval) -> None:
         plan = approval.plan
-        facts = Facts(self._services.okta, plan.user_id, plan.app_id, now=self._services.clock())
         try:
-            report = await diagnose(facts)
+            report = await diagnose(self._facts(plan))
         except AttrsyncError as exc:
             await self._say(approval, Message(f"Could not re-check: {exc}"))
             return

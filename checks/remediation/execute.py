@@ -11,26 +11,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from checks.errors import OktaError, OktaNotFound, OktaRateLimited, OktaUnavailable
+from checks.okta import OktaClient
 from checks.remediation.model import Plan, Step
 
 ATTEMPTS = 3
 WAIT_LIMIT = 60.0
 POLL_INTERVAL = 2.0
-
-
-class OktaWriter(Protocol):
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str | int] | None = None,
-        body: Any = None,
-        keep_nulls: bool = False,
-    ) -> Any: ...
 
 
 class Journal(Protocol):
@@ -49,7 +38,7 @@ class Outcome:
 
 
 async def execute(
-    okta: OktaWriter,
+    okta: OktaClient,
     plan: Plan,
     journal: Journal,
     *,
@@ -80,7 +69,7 @@ async def execute(
     return Outcome(error is None, error, ids)
 
 
-async def _run(okta: OktaWriter, step: Step, wait_limit: float, poll_interval: float) -> str:
+async def _run(okta: OktaClient, step: Step, wait_limit: float, poll_interval: float) -> str:
     """Run one step (retrying what Okta may answer next time); return Okta's request id."""
     if step.until:  # bounded by wait_limit as a whole, never retried past it
         return await _poll(okta, step, wait_limit, poll_interval)
@@ -89,7 +78,7 @@ async def _run(okta: OktaWriter, step: Step, wait_limit: float, poll_interval: f
             response = await okta.request(
                 step.method, step.path, body=step.body, keep_nulls=step.keep_nulls
             )
-            return str(getattr(response, "request_id", "") or "")
+            return response.request_id or ""
         except OktaNotFound:
             if step.gone_is_done:
                 return ""
@@ -101,7 +90,7 @@ async def _run(okta: OktaWriter, step: Step, wait_limit: float, poll_interval: f
     raise AssertionError("unreachable")
 
 
-async def _poll(okta: OktaWriter, step: Step, wait_limit: float, poll_interval: float) -> str:
+async def _poll(okta: OktaClient, step: Step, wait_limit: float, poll_interval: float) -> str:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_limit
     while True:
