@@ -76,7 +76,7 @@ async def _audit(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from redis.asyncio import Redis
     from redis.exceptions import RedisError
 
-    from bot.audit import read
+    from bot.approvals.audit import read
 
     settings = Settings.from_env(env)
     redis = Redis.from_url(settings.redis_url, socket_connect_timeout=2)

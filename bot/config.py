@@ -37,6 +37,8 @@ class Settings:
     approvers: frozenset[str] = frozenset()
     allow_self_approval: bool = False
     approval_ttl: float = 3600.0
+    fix_lease: float = 30.0
+    """Seconds a worker's hold on a running fix lasts unless renewed (ATTRSYNC_FIX_LEASE)."""
     audit_channel: str | None = None
 
     @classmethod
@@ -51,6 +53,7 @@ class Settings:
             approvers=_approvers(env),
             allow_self_approval=_flag(env, "ATTRSYNC_ALLOW_SELF_APPROVAL"),
             approval_ttl=_positive(env, "ATTRSYNC_APPROVAL_TTL", 3600.0),
+            fix_lease=_positive(env, "ATTRSYNC_FIX_LEASE", 30.0),
             audit_channel=_channel(env, "ATTRSYNC_AUDIT_CHANNEL"),
         )
 

@@ -13,11 +13,11 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import logs
 from bot.app import build_app
+from bot.approvals.worker import Worker
 from bot.config import Settings
 from bot.http import web_app
 from bot.services import Services, open_services
 from bot.serving import serving
-from bot.worker import Worker
 from checks.okta import OktaSettings
 
 log = logging.getLogger(__name__)

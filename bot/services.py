@@ -11,8 +11,8 @@ import aiohttp
 from redis.asyncio import BlockingConnectionPool, Redis
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.approvals import Approvals
-from bot.audit import Audit
+from bot.approvals.audit import Audit
+from bot.approvals.store import Approvals
 from bot.config import Settings, SlackSettings
 from bot.store import Store
 from checks.okta import OktaClient, OktaSettings

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot.approvals import State
-from bot.audit import read
+from bot.approvals.audit import read
+from bot.approvals.states import State
+from bot.approvals.worker import Worker
 from bot.demo.server import FakeOkta, Fault
-from bot.worker import Worker
 from tests.bot_harness import (
     APPROVER,
     GROUP_MEMBER,
@@ -282,7 +282,8 @@ async def test_worker_killed_between_unassign_and_reassign_resumes(
     assert jdoe is not None
     assert (box["id"], jdoe["id"]) not in state.app_users  # unassigned, for now
     fake_okta.faults.clear()
-    assert await worker(bot, name="rescuer", claim_idle_ms=0).work_once() == 1
+    await asyncio.sleep(0.3)  # the job is taken over once it has been idle for a lease
+    assert await worker(bot, name="rescuer", lease_ms=200).work_once() == 1
     assert state.app_users[(box["id"], jdoe["id"])]["externalId"]
     deletes = [r for r in fake_okta.requests if r.method == "DELETE"]
     assert len(deletes) == 1

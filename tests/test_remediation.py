@@ -18,7 +18,7 @@ from checks.diagnose import diagnose
 from checks.facts import Facts
 from checks.model import Finding, Report, Status
 from checks.okta import OktaClient
-from checks.remediation.execute import Outcome, execute
+from checks.remediation.execute import Entry, Outcome, execute
 from checks.remediation.model import NotAutomatable, NothingToDo, Plan, Step
 from checks.remediation.registry import plan_fix
 
@@ -30,16 +30,21 @@ GOOGLE_USERNAME = "gina.link@corp.example.com"
 
 
 class MemoryJournal:
-    """The Journal protocol over a dict: index of a finished step -> its request id."""
+    """The Journal protocol over a dict."""
 
     def __init__(self) -> None:
-        self.done: dict[int, str] = {}
+        self.steps: dict[int, Entry] = {}
 
-    async def completed(self) -> Mapping[int, str]:
-        return dict(self.done)
+    async def entries(self) -> Mapping[int, Entry]:
+        return dict(self.steps)
 
-    async def record(self, index: int, request_id: str) -> None:
-        self.done[index] = request_id
+    async def write(self, index: int, entry: Entry) -> None:
+        self.steps[index] = entry
+
+    @property
+    def done(self) -> dict[int, str]:
+        """Index of each finished step -> Okta's request id ("" when found in place)."""
+        return {i: e.note for i, e in self.steps.items() if e.phase == "done"}
 
 
 def facts(okta: OktaClient, fake: FakeOkta, user: str, app: str) -> Facts:
@@ -249,7 +254,7 @@ async def test_relink_box_with_deactivate_users_off(
         ("GET", one, None),
     ]
     assert plan.steps[0].gone_is_done
-    assert plan.steps[1].always
+    assert plan.steps[1].restores == 0
     assert plan.steps[2].until == "externalId"
 
     outcome = await run(okta, plan)
@@ -297,7 +302,7 @@ async def test_relink_switches_deactivate_users_off_and_back_on(
     plan = await plan_for(okta, fake, "relink", GOOGLE_USER, "google")
 
     assert calls(plan) == google_plan_calls(fake)
-    assert [s.always for s in plan.steps] == [False, False, True, False, True]
+    assert [s.restores for s in plan.steps] == [None, None, 1, None, 0]
 
     outcome = await run(okta, plan)
 
@@ -334,7 +339,7 @@ async def test_relink_resumes_after_a_crash_between_unassign_and_reassign(
     assert (await finding(okta, fake, GOOGLE_USER, "google", "external_id")).status is Status.OK
 
 
-async def test_a_repeated_unassign_answered_404_counts_as_done(
+async def test_an_unassign_applied_before_a_crash_is_read_back_not_sent_again(
     okta: OktaClient, google_unlinked: FakeOkta
 ) -> None:
     fake = google_unlinked
@@ -342,43 +347,59 @@ async def test_a_repeated_unassign_answered_404_counts_as_done(
     unassign = next(i for i, s in enumerate(plan.steps) if s.method == "DELETE")
     journal = MemoryJournal()
     await run(okta, replace(plan, steps=plan.steps[: unassign + 1]), journal)
-    # The crash came after Okta unassigned but before the journal heard of it.
-    del journal.done[unassign]
+    # The crash came after Okta unassigned but before the journal heard of it: the journal
+    # holds the intent only, so the resumed run reads Okta instead of unassigning again.
+    journal.steps[unassign] = Entry("sent")
 
     resumed = await run(okta, plan, journal)
 
     assert resumed.ok, resumed.error
-    assert [r.status for r in sent(fake, "DELETE")] == [204, 404]
+    assert [r.status for r in sent(fake, "DELETE")] == [204]
     assert journal.done[unassign] == ""
     assert_relinked(fake)
 
 
-async def test_a_failed_reassign_still_restores_deactivate_users(
+async def test_a_refused_reassign_stalls_the_run_and_restores_deactivate_users(
     okta: OktaClient, google_unlinked: FakeOkta
 ) -> None:
     fake = google_unlinked
     features, one, assign = relink_paths(fake, GOOGLE_USER, "google")
     fake.faults.append(Fault.status(500, path=f"^{assign}$", method="POST", times=None))
     plan = await plan_for(okta, fake, "relink", GOOGLE_USER, "google")
-    planned = len(fake.requests)
+    journal = MemoryJournal()
 
-    outcome = await run(okta, plan)
+    outcome = await run(okta, plan, journal)
 
+    # Not failed: stalled. The reassign must finish, so the run is to be tried again.
     assert not outcome.ok
-    assert outcome.error is not None
-    assert outcome.error.startswith(
+    assert outcome.error is None
+    assert outcome.stalled is not None
+    assert outcome.stalled.startswith(
         f"Reassign {GOOGLE_USER}@example.com to Google Workspace with the same username failed:"
     )
-    assert "500" in outcome.error
-    during = [(r.method, r.path, r.status) for r in fake.requests[planned:]]
-    assert during == [
+    assert "500" in outcome.stalled
+    assert [(r.method, r.path, r.status) for r in writes_of(fake)] == [
         ("PUT", features, 200),
         ("DELETE", one, 204),
-        *[("POST", assign, 500)] * 3,  # retried, then given up
+        *[("POST", assign, 500)] * 3,  # retried, then left for later
         ("PUT", features, 200),  # no waiting for an external ID that cannot come
     ]
     assert deactivate_status(fake, "google") == "ENABLED"
     assert app_user(fake, GOOGLE_USER, "google") is None
+
+    # Okta accepts the reassign on a later try: the run resumes there and finishes.
+    fake.faults.clear()
+    resumed = await run(okta, plan, journal)
+
+    assert resumed.ok, (resumed.error, resumed.stalled)
+    assert [r.status for r in writes_of(fake) if r.method == "POST"] == [500, 500, 500, 200]
+    assert [r.method for r in writes_of(fake)].count("DELETE") == 1
+    assert_relinked(fake)
+
+
+def writes_of(fake: FakeOkta) -> list[RecordedRequest]:
+    """Every request that asked for a change, whatever Okta answered."""
+    return [r for r in fake.requests if r.method != "GET"]
 
 
 async def test_waiting_for_the_external_id_is_bounded_by_wait_limit(
@@ -403,27 +424,29 @@ async def test_waiting_for_the_external_id_is_bounded_by_wait_limit(
     assert deactivate_status(fake, "google") == "ENABLED"
 
 
-async def test_resuming_a_failed_run_never_unassigns_after_the_reassign(
+async def test_a_run_that_never_unassigned_gives_nothing_back(
     okta: OktaClient, google_unlinked: FakeOkta
 ) -> None:
     fake = google_unlinked
     features, _, _ = relink_paths(fake, GOOGLE_USER, "google")
     plan = await plan_for(okta, fake, "relink", GOOGLE_USER, "google")
-    # Switching Deactivate Users off fails (every attempt); the `always` steps still run.
+    # Switching Deactivate Users off fails (every attempt): no unassign may follow, and the
+    # restore finds Deactivate Users still on, so it sends nothing.
     fake.faults.append(Fault.status(500, path=f"^{features}$", method="PUT", times=3))
     journal = MemoryJournal()
     failed = await run(okta, plan, journal)
     assert not failed.ok
-    assert set(journal.done) == {2, 4}  # the reassign and the restore
+    assert failed.error is not None and "Switch off Deactivate Users" in failed.error
+    assert set(journal.done) == {4}  # the restore, found in place
     assert not sent(fake, "DELETE")
+    assert not sent(fake, "POST")
 
     # The worker died before it could mark the run failed, so the job is resumed.
     resumed = await run(okta, plan, journal)
 
     assert not resumed.ok
-    assert resumed.error is not None
-    assert "Switch off Deactivate Users" in resumed.error
-    assert not sent(fake, "DELETE")
+    assert resumed.error is not None and "Switch off Deactivate Users" in resumed.error
+    assert [r.status for r in writes_of(fake)] == [500, 500, 500]
     found = app_user(fake, GOOGLE_USER, "google")
     assert found is not None and found["credentials"]["userName"] == GOOGLE_USERNAME
     assert deactivate_status(fake, "google") == "ENABLED"

@@ -6,8 +6,8 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot import render
+from bot.approvals.render import manual_fix
 from bot.blockkit import MAX_BLOCKS, Message, button, context, escape, link, section
-from bot.render_approvals import manual_fix
 from checks.diagnose import diagnose
 from checks.model import Finding, Fix, Report, Status, Verdict
 from tests import builders as b

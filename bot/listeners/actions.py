@@ -10,11 +10,12 @@ from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 
-from bot import fixes, render
+from bot import render
 from bot.answers import REDIS_DOWN, Question, answer
+from bot.approvals import requests as fixes
+from bot.approvals.render import APPROVE, RECHECK, REJECT
 from bot.blockkit import Message
 from bot.commands import Why
-from bot.render_approvals import APPROVE, RECHECK, REJECT
 from bot.services import Services
 
 EXPIRED = "This fix offer has expired; run the diagnosis again."
@@ -40,10 +41,9 @@ def register(app: AsyncApp, services: Services) -> None:
             )
         except RedisError:
             reply = render.notice(REDIS_DOWN)
-        except SlackApiError as exc:
-            reply = render.notice(
-                f"Slack refused the approval request ({exc.response.get('error')})."
-            )
+        except fixes.SLACK_FAILURES as exc:
+            error = exc.response.get("error") if isinstance(exc, SlackApiError) else "unreachable"
+            reply = render.notice(f"Slack refused the approval request ({error}); try again.")
         await private(respond, reply)
 
     @app.action(re.compile(rf"^{RECHECK}:"))

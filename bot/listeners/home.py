@@ -1,4 +1,5 @@
-"""App Home: approvers see the requests waiting for them; everyone sees their recent diagnoses."""
+"""App Home: fixes stalled with a user possibly unassigned (everyone), the requests waiting
+for approvers, and each person's recent diagnoses."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import fixes
-from bot.render_approvals import home_view
+from bot.approvals.render import home_view
+from bot.approvals.requests import ApproverCheckFailed, is_approver
 from bot.services import Services
 
 
@@ -20,9 +21,15 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         user = str(event["user"])
         try:
-            approver = await fixes.is_approver(services, user)
+            approver = await is_approver(services, user)
+        except (ApproverCheckFailed, RedisError):
+            approver = False
+        try:
+            attention = await services.approvals.attention()
             pending = await services.approvals.pending() if approver else []
             recent = await services.store.recent_diagnoses(user)
         except RedisError:
-            pending, recent, approver = [], [], False
-        await client.views_publish(user_id=user, view=home_view(approver, pending, recent))
+            attention, pending, recent = [], [], []
+        await client.views_publish(
+            user_id=user, view=home_view(approver, pending, recent, attention)
+        )

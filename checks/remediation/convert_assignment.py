@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from checks.facts import Facts
-from checks.remediation.model import NothingToDo, Plan, Step
+from checks.remediation.model import NothingToDo, Plan, Probe, Step
 
 FIX = "convert_assignment"
 
@@ -14,6 +14,7 @@ async def plan(facts: Facts) -> Plan:
     user, app, app_user = await asyncio.gather(facts.user(), facts.app(), facts.app_user())
     if app_user.scope != "GROUP":
         raise NothingToDo(f"{user.login} is already assigned to {app.label} individually.")
+    path = f"/api/v1/apps/{app.id}/users/{user.id}"
     return Plan(
         fix=FIX,
         check="group_assignment",
@@ -31,8 +32,9 @@ async def plan(facts: Facts) -> Plan:
             Step(
                 f"Make {user.login}'s {app.label} assignment individual",
                 "POST",
-                f"/api/v1/apps/{app.id}/users/{user.id}",
+                path,
                 {"scope": "USER"},
+                probe=Probe(path, (("scope", "USER"),)),
             ),
         ),
     )

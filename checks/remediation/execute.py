@@ -1,9 +1,11 @@
-"""Run an approved plan step by step, resumable after a crash, settings always restored.
+"""Run an approved plan step by step with a write-ahead journal, resumable after any crash.
 
-Every step is idempotent (a PUT of a setting, a repeated unassign answered 404, an assignment
-made again), so resuming re-runs the step that was in flight and skips the ones the journal
-says are done. Steps marked `always` (giving an assignment back, restoring Deactivate Users)
-run whatever happened before them.
+Before a change is sent, the journal records the intent; after Okta answers, the outcome. A
+step found with an intent but no outcome may or may not have reached Okta: its probe reads
+Okta to decide, so it is neither repeated nor guessed done. Steps that give something back
+(`restores`: the reassign after an unassign, Deactivate Users switched back on) run once the
+step they undo may have happened, whatever failed in between, and are never given up: if Okta
+keeps refusing them, the outcome says the run is stalled and the caller tries again later.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
-from checks.errors import OktaError, OktaNotFound, OktaRateLimited, OktaUnavailable
+from checks.errors import AttrsyncError, OktaError, OktaNotFound, OktaRateLimited, OktaUnavailable
 from checks.okta import OktaClient
 from checks.remediation.model import Plan, Step
 
@@ -21,13 +23,29 @@ ATTEMPTS = 3
 WAIT_LIMIT = 60.0
 POLL_INTERVAL = 2.0
 
+Phase = Literal["sent", "done", "failed"]
+
+
+class LeaseLost(AttrsyncError):
+    """Another worker holds this run now: stop at once, send nothing more."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What the journal knows of one step: `sent` (the intent: it may have reached Okta),
+    `done` (with Okta's request id, empty when the probe found it in place) or `failed`."""
+
+    phase: Phase
+    note: str = ""
+
 
 class Journal(Protocol):
-    """Which steps of one run are done, kept where a crash cannot lose it."""
+    """The steps of one run, kept where a crash cannot lose them. Every write raises
+    LeaseLost when the run is no longer this process's to write."""
 
-    async def completed(self) -> Mapping[int, str]: ...
+    async def entries(self) -> Mapping[int, Entry]: ...
 
-    async def record(self, index: int, request_id: str) -> None: ...
+    async def write(self, index: int, entry: Entry) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +53,9 @@ class Outcome:
     ok: bool
     error: str | None
     request_ids: tuple[str, ...]
+    stalled: str | None = None
+    """Set when a step that must finish (a restore) has not: what Okta said. The run is
+    neither done nor failed: run the plan again later, it resumes there."""
 
 
 async def execute(
@@ -45,35 +66,64 @@ async def execute(
     wait_limit: float = WAIT_LIMIT,
     poll_interval: float = POLL_INTERVAL,
 ) -> Outcome:
-    done = dict(await journal.completed())
-    error: str | None = None
-    last_done = max(done, default=-1)
+    entries = dict(await journal.entries())
+    failures = [entries[i].note for i in sorted(entries) if entries[i].phase == "failed"]
+    error = " ".join(failures) or None
+    stalled: list[str] = []
     for index, step in enumerate(plan.steps):
-        if index in done:
+        entry = entries.get(index)
+        if entry is not None and entry.phase != "sent":
             continue
-        if error is None and index < last_done:
-            # Steps run in order, so a later step being done means this one failed (or was
-            # passed over) in an earlier attempt: carry on as that attempt did, running only
-            # the `always` steps, never an unassign after its reassign.
-            error = f"{step.summary} did not succeed in an earlier attempt of this run."
-        if error is not None and not step.always:
+        if (error is not None or stalled) and not _must_finish(step, entries):
             continue
         try:
-            done[index] = await _run(okta, step, wait_limit, poll_interval)
+            request_id = await _apply(okta, step, journal, index, entry, wait_limit, poll_interval)
         except OktaError as exc:
-            failed = f"{step.summary} failed: {exc}"
-            error = failed if error is None else f"{error} {failed}"
+            said = f"{step.summary} failed: {exc}"
+            if step.restores is not None:
+                entries[index] = Entry("sent", said)
+                await journal.write(index, entries[index])
+                stalled.append(said)
+                continue
+            entries[index] = Entry("failed", said)
+            await journal.write(index, entries[index])
+            error = said if error is None else f"{error} {said}"
             continue
-        await journal.record(index, done[index])
-    ids = tuple(done[i] for i in sorted(done) if done[i])
-    return Outcome(error is None, error, ids)
+        entries[index] = Entry("done", request_id)
+        await journal.write(index, entries[index])
+    ids = tuple(e.note for _, e in sorted(entries.items()) if e.phase == "done" and e.note)
+    return Outcome(error is None and not stalled, error, ids, " ".join(stalled) or None)
 
 
-async def _run(okta: OktaClient, step: Step, wait_limit: float, poll_interval: float) -> str:
-    """Run one step (retrying what Okta may answer next time); return Okta's request id."""
-    if step.until:  # bounded by wait_limit as a whole, never retried past it
+def _must_finish(step: Step, entries: Mapping[int, Entry]) -> bool:
+    """A restore runs whenever the step it undoes may have happened."""
+    return step.restores is not None and step.restores in entries
+
+
+async def _apply(
+    okta: OktaClient,
+    step: Step,
+    journal: Journal,
+    index: int,
+    entry: Entry | None,
+    wait_limit: float,
+    poll_interval: float,
+) -> str:
+    """Make one step's change (or find it made); return Okta's request id."""
+    if step.until:  # a bounded wait, read-only: nothing to journal before it
         return await _poll(okta, step, wait_limit, poll_interval)
+    # A restore checks first whether there is anything to give back (the unassign may have
+    # been refused); any step found mid-flight checks whether Okta applied it.
+    unsure = entry is not None or step.restores is not None
+    if unsure and await _in_place(okta, step, poll_interval):
+        return ""
+    failure: OktaError | None = None
     for attempt in range(ATTEMPTS):
+        if attempt:
+            await asyncio.sleep(poll_interval * attempt)
+            if await _in_place(okta, step, poll_interval):
+                return ""
+        await journal.write(index, Entry("sent"))
         try:
             response = await okta.request(
                 step.method, step.path, body=step.body, keep_nulls=step.keep_nulls
@@ -83,10 +133,30 @@ async def _run(okta: OktaClient, step: Step, wait_limit: float, poll_interval: f
             if step.gone_is_done:
                 return ""
             raise
+        except (OktaRateLimited, OktaUnavailable) as exc:  # refused for now, or no answer
+            failure = exc
+    if await _in_place(okta, step, poll_interval):
+        return ""
+    if isinstance(failure, OktaUnavailable):
+        raise OktaUnavailable(f"{failure} Okta may or may not have applied it.")
+    raise failure or AssertionError("unreachable")
+
+
+async def _in_place(okta: OktaClient, step: Step, pause: float) -> bool:
+    """Whether Okta shows the step's change made (False for a step with no probe)."""
+    if step.probe is None:
+        return False
+    for attempt in range(ATTEMPTS):
+        try:
+            found = await okta.get(step.probe.path)
+        except OktaNotFound:
+            found = None
         except (OktaUnavailable, OktaRateLimited):
             if attempt == ATTEMPTS - 1:
                 raise
-            await asyncio.sleep(poll_interval * (attempt + 1))
+            await asyncio.sleep(pause * (attempt + 1))
+            continue
+        return step.probe.holds(found)
     raise AssertionError("unreachable")
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from checks.attributes import AttributeView, for_facts
 from checks.facts import Facts
-from checks.remediation.model import NothingToDo, Plan, Step
+from checks.remediation.model import NothingToDo, Plan, Probe, Step
 
 FIX = "mapping"
 
@@ -29,6 +29,12 @@ async def plan(facts: Facts) -> Plan:
     described = "; ".join(
         f"{name} from {p['expression']} on create and update" for name, p in sorted(mends.items())
     )
+    path = f"/api/v1/mappings/{mapping.id}"
+    expect = tuple(
+        (f"properties.{name}.{field}", prop[field])
+        for name, prop in sorted(mends.items())
+        for field in ("expression", "pushStatus")
+    )
     return Plan(
         fix=FIX,
         check="mapping",
@@ -46,8 +52,9 @@ async def plan(facts: Facts) -> Plan:
             Step(
                 f"Update the Okta to {app.label} mapping: {described}",
                 "POST",
-                f"/api/v1/mappings/{mapping.id}",
+                path,
                 {"properties": dict(sorted(mends.items()))},
+                probe=Probe(path, expect),
             ),
         ),
     )

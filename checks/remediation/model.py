@@ -19,6 +19,27 @@ class NothingToDo(AttrsyncError):
 
 
 @dataclass(frozen=True, slots=True)
+class Probe:
+    """A read that says whether a step's change is in Okta already.
+
+    After a crash or an answer that never came, Okta may or may not have applied a request:
+    the probe decides, so the step is neither guessed done nor sent twice. The change is in
+    place when GET `path` answers 404 (`absent`) or answers with every `expect` field (a dotted
+    path into the JSON) equal to its value.
+    """
+
+    path: str
+    expect: tuple[tuple[str, Any], ...] = ()
+    absent: bool = False
+
+    def holds(self, found: Any) -> bool:
+        """Whether an answer (None for 404) shows the change in place."""
+        if found is None:
+            return self.absent
+        return not self.absent and all(_dig(found, name) == value for name, value in self.expect)
+
+
+@dataclass(frozen=True, slots=True)
 class Step:
     summary: str
     method: str
@@ -27,14 +48,22 @@ class Step:
     keep_nulls: bool = False
     until: str | None = None
     """For a GET: repeat it (bounded) until the answer has this field set."""
-    always: bool = False
-    """Runs even after an earlier step failed (giving an assignment back, restoring a setting)."""
+    probe: Probe | None = None
+    """How to tell, without sending it again, whether this change already happened."""
+    restores: int | None = None
+    """The index of the step whose effect this one gives back (a reassign after an unassign,
+    Deactivate Users switched back on). Once that step may have happened, this one must
+    finish: it runs even after a failure and is retried until Okta accepts it."""
     gone_is_done: bool = False
     """A 404 means the step's work is already done (an unassign, repeated after a crash)."""
 
     def call(self) -> str:
         body = f" {json.dumps(self.body, sort_keys=True)}" if self.body is not None else ""
         return f"{self.method} {self.path}{body}"
+
+    @property
+    def changes(self) -> bool:
+        return self.method != "GET"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +78,20 @@ class Plan:
     affects: str
     risk: str
     steps: tuple[Step, ...]
+    manual: str = ""
+    """What a person does in the admin console if a step that must finish keeps failing."""
 
     def digest(self) -> str:
         """Changes whenever what would be done changes: an approval is for this digest only."""
         return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
+
+    def scopes(self) -> tuple[str, ...]:
+        """What a run holds exclusively: always the (app, user) assignment, and the whole app
+        when a step changes something every user of the app shares (a setting, a mapping)."""
+        user_paths = (f"/api/v1/apps/{self.app_id}/users", f"/api/v1/apps/{self.app_id}/users/")
+        shared = any(step.changes and not step.path.startswith(user_paths) for step in self.steps)
+        pair = f"{self.app_id}:{self.user_id}"
+        return (pair, self.app_id) if shared else (pair,)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -60,4 +99,20 @@ class Plan:
     @classmethod
     def from_json(cls, raw: str | bytes) -> Plan:
         data = json.loads(raw)
-        return cls(**{**data, "steps": tuple(Step(**s) for s in data["steps"])})
+        return cls(**{**data, "steps": tuple(_step(s) for s in data["steps"])})
+
+
+def _step(data: dict[str, Any]) -> Step:
+    probe = data.get("probe")
+    if probe is not None:
+        expect = tuple((str(name), value) for name, value in probe.get("expect") or ())
+        probe = Probe(probe["path"], expect, bool(probe.get("absent")))
+    return Step(**{**data, "probe": probe})
+
+
+def _dig(found: Any, dotted: str) -> Any:
+    for name in dotted.split("."):
+        if not isinstance(found, dict):
+            return None
+        found = found.get(name)
+    return found

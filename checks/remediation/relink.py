@@ -11,7 +11,7 @@ import asyncio
 
 from checks.common import deactivate_users_on
 from checks.facts import FEATURES_API_APPS, Facts
-from checks.remediation.model import NotAutomatable, NothingToDo, Plan, Step
+from checks.remediation.model import NotAutomatable, NothingToDo, Plan, Probe, Step
 
 FIX = "relink"
 
@@ -41,34 +41,30 @@ async def plan(facts: Facts) -> Plan:
     kept = {k: v for k, v in sorted(app_user.profile.items()) if k not in mapped and v is not None}
     features = f"/api/v1/apps/{app.id}/features/USER_PROVISIONING"
     app_user_path = f"/api/v1/apps/{app.id}/users/{user.id}"
-    deactivation = [
-        Step(
-            f"Switch off Deactivate Users for {app.label} for the duration",
-            "PUT",
-            features,
-            {"update": {"lifecycleDeactivate": {"status": "DISABLED"}}},
-        )
-    ]
-    restore = [
-        Step(
-            f"Switch Deactivate Users back on for {app.label}",
-            "PUT",
-            features,
-            {"update": {"lifecycleDeactivate": {"status": "ENABLED"}}},
-            always=True,
-        )
-    ]
+    deactivation = "capabilities.update.lifecycleDeactivate.status"
     reassign: dict[str, object] = {"id": user.id, "scope": "USER"}
     if app_user.user_name:
         reassign["credentials"] = {"userName": app_user.user_name}
     if kept:
         reassign["profile"] = kept
-    steps = (
-        *(deactivation if deactivating else ()),
+    first = 1 if deactivating else 0
+    steps: list[Step] = []
+    if deactivating:
+        steps.append(
+            Step(
+                f"Switch off Deactivate Users for {app.label} for the duration",
+                "PUT",
+                features,
+                {"update": {"lifecycleDeactivate": {"status": "DISABLED"}}},
+                probe=Probe(features, ((deactivation, "DISABLED"),)),
+            )
+        )
+    steps += [
         Step(
             f"Unassign {user.login} from {app.label} (no email)",
             "DELETE",
             f"{app_user_path}?sendEmail=false",
+            probe=Probe(app_user_path, absent=True),
             gone_is_done=True,
         ),
         Step(
@@ -76,7 +72,8 @@ async def plan(facts: Facts) -> Plan:
             "POST",
             f"/api/v1/apps/{app.id}/users",
             reassign,
-            always=True,
+            probe=Probe(app_user_path, (("scope", "USER"),)),
+            restores=first,
         ),
         Step(
             f"Wait for {app.label} to report the new external ID",
@@ -84,8 +81,18 @@ async def plan(facts: Facts) -> Plan:
             app_user_path,
             until="externalId",
         ),
-        *(restore if deactivating else ()),
-    )
+    ]
+    if deactivating:
+        steps.append(
+            Step(
+                f"Switch Deactivate Users back on for {app.label}",
+                "PUT",
+                features,
+                {"update": {"lifecycleDeactivate": {"status": "ENABLED"}}},
+                probe=Probe(features, ((deactivation, "ENABLED"),)),
+                restores=0,
+            )
+        )
     return Plan(
         fix=FIX,
         check="external_id",
@@ -99,5 +106,15 @@ async def plan(facts: Facts) -> Plan:
             f"For a moment {user.login} has no {app.label} assignment; if {app.label} matches "
             "accounts by something other than the username, a new account may be created."
         ),
-        steps=steps,
+        steps=tuple(steps),
+        manual=(
+            f"In the Okta admin console: Applications > {app.label} > Assignments > Assign > "
+            f"Assign to People, assign {user.login} with username "
+            f"{app_user.user_name or user.login}"
+            + (
+                f"; then {app.label} > Provisioning > To App: tick Deactivate Users and Save."
+                if deactivating
+                else "."
+            )
+        ),
     )

@@ -6,7 +6,7 @@ import asyncio
 
 from checks.common import update_attributes_on
 from checks.facts import FEATURES_API_APPS, Facts
-from checks.remediation.model import NotAutomatable, NothingToDo, Plan, Step
+from checks.remediation.model import NotAutomatable, NothingToDo, Plan, Probe, Step
 
 FIX = "enable_update_attributes"
 
@@ -20,6 +20,7 @@ async def plan(facts: Facts) -> Plan:
         )
     if update_attributes_on(app, feature):
         raise NothingToDo(f"Update User Attributes is already on for {app.label}.")
+    features = f"/api/v1/apps/{app.id}/features/USER_PROVISIONING"
     return Plan(
         fix=FIX,
         check="update_attributes",
@@ -37,8 +38,9 @@ async def plan(facts: Facts) -> Plan:
             Step(
                 f"Turn on Update User Attributes for {app.label}",
                 "PUT",
-                f"/api/v1/apps/{app.id}/features/USER_PROVISIONING",
+                features,
                 {"update": {"profile": {"status": "ENABLED"}}},
+                probe=Probe(features, (("capabilities.update.profile.status", "ENABLED"),)),
             ),
         ),
     )

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import logging
 
-from slack_sdk.errors import SlackApiError
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import render
-from bot.approvals import Approval, Moved, State
+from bot.approvals.render import approval_request, manual_fix
+from bot.approvals.states import APPROVE, REJECT, WITHDRAW
+from bot.approvals.store import Approval, Moved
 from bot.blockkit import Message, escape
-from bot.jobs import enqueue
-from bot.render_approvals import approval_request, manual_fix
 from bot.services import Services
 from bot.store import FixOffer, as_text
 from checks.errors import AttrsyncError
@@ -20,16 +21,43 @@ from checks.remediation.model import NotAutomatable, NothingToDo
 from checks.remediation.registry import plan_fix
 
 GROUP_CACHE_SECONDS = 300
+PLANNING_SECONDS = 30
+"""How long one click holds a fix offer while it plans and posts the request."""
+
+SLACK_FAILURES = (SlackClientError, aiohttp.ClientError, TimeoutError)
+"""What a Slack Web API call raises when Slack refuses it or cannot be reached."""
 
 log = logging.getLogger(__name__)
+
+
+class ApproverCheckFailed(AttrsyncError):
+    """Slack would not say who is in an approver user group."""
 
 
 async def request_fix(
     services: Services, offer: FixOffer, offer_id: str, *, clicker: str, thread_ts: str
 ) -> Message:
-    """Plan the fix afresh and post it for approval in the thread; returns the clicker's answer."""
+    """Plan the fix afresh and post it for approval in the thread; returns the clicker's answer.
+
+    A fix offer has at most one open request: more clicks (one person's impatience, or
+    several people's) link to it instead of asking approvers the same thing again.
+    """
     if not offer.fix.automated or offer.user_id is None or offer.app_id is None:
         return manual_fix(offer.check, offer.fix, offer.detail, offer_id, None)
+    redis, prefix = services.store.redis, services.store.prefix
+    planning = f"{prefix}offer:{offer_id}:planning"
+    if not await redis.set(planning, clicker, nx=True, ex=PLANNING_SECONDS):
+        return render.notice("A request for this fix is being posted in the thread right now.")
+    try:
+        return await _request(services, offer, offer_id, clicker=clicker, thread_ts=thread_ts)
+    finally:
+        await redis.delete(planning)
+
+
+async def _request(
+    services: Services, offer: FixOffer, offer_id: str, *, clicker: str, thread_ts: str
+) -> Message:
+    assert offer.user_id is not None and offer.app_id is not None
     facts = Facts(services.okta, offer.user_id, offer.app_id, now=services.clock())
     try:
         plan = await plan_fix(offer.fix.id, facts)
@@ -39,35 +67,63 @@ async def request_fix(
         return render.notice(f"Nothing to fix any more: {escape(exc)}")
     except AttrsyncError as exc:
         return render.notice(f"Could not plan the fix: {escape(exc)}")
-    approval = await services.approvals.create(
-        plan, requester=clicker, channel=offer.channel, thread_ts=thread_ts
+    created = await services.approvals.create(
+        plan, offer_id=offer_id, requester=clicker, channel=offer.channel, thread_ts=thread_ts
     )
-    posted = await services.slack.chat_postMessage(
-        channel=offer.channel, thread_ts=thread_ts, **approval_request(approval).payload()
-    )
-    approval = await services.approvals.note_message(approval, str(posted["ts"]))
+    approval = await services.approvals.get(created.approval_id)
+    if approval is None:
+        return render.notice("The request vanished from Redis; ask for the fix again.")
+    if not created.new:
+        return await _already_open(services, approval)
+    try:
+        posted = await services.slack.chat_postMessage(
+            channel=offer.channel, thread_ts=thread_ts, **approval_request(approval).payload()
+        )
+    except SLACK_FAILURES:
+        # Nobody can see or approve a request that was never posted: take it back.
+        withdrawn = await services.approvals.move(approval.id, WITHDRAW, result="Slack refused")
+        await services.audit.record("withdrawn", withdrawn.approval or approval, actor="attrsync")
+        raise
+    await services.approvals.note(approval, message_ts=str(posted["ts"]))
     await services.audit.record("requested", approval, actor=clicker)
     return render.notice("Approval requested in the thread; an approver has to approve it.")
 
 
+async def _already_open(services: Services, approval: Approval) -> Message:
+    where = "in the thread"
+    if approval.message_ts:
+        try:
+            found = await services.slack.chat_getPermalink(
+                channel=approval.channel, message_ts=approval.message_ts
+            )
+            where = f"<{found['permalink']}|in the thread>"
+        except SLACK_FAILURES:
+            pass  # the plain words still say where
+    state = approval.state.value.lower()
+    return render.notice(f"This fix was requested already ({state}); see the request {where}.")
+
+
 async def approve(services: Services, approval_id: str, user: str) -> Message:
-    """Approve and queue the fix; a refusal or 'already done' is answered to `user` only."""
+    """Approve and queue the fix (one step); a refusal is answered to `user` only."""
     approval = await services.approvals.get(approval_id)
     if approval is None:
         return render.notice("This request no longer exists; ask for the fix again.")
-    if not await is_approver(services, user):
+    try:
+        allowed = await is_approver(services, user)
+    except ApproverCheckFailed:
+        return render.notice(
+            "attrsync could not check your approver group with Slack; try again in a moment."
+        )
+    if not allowed:
         return render.notice(
             "Only approvers can approve fixes (ATTRSYNC_APPROVERS); ask one of them to look."
         )
     if user == approval.requester and not services.settings.allow_self_approval:
         return render.notice("You asked for this fix, so a second person has to approve it.")
-    moved = await services.approvals.move(
-        approval_id, {State.PENDING}, State.APPROVED, approver=user
-    )
+    moved = await services.approvals.move(approval_id, APPROVE, approver=user)
     if not moved.moved:
         return await _not_moved(services, moved, user)
     approved = moved.approval or approval
-    await enqueue(services.store.redis, services.store.prefix, approval_id)
     await services.audit.record("approved", approved, actor=user)
     await show(services, approved)
     return render.notice("Approved: the fix runs now, and the thread shows how it goes.")
@@ -77,11 +133,16 @@ async def reject(services: Services, approval_id: str, user: str) -> Message:
     approval = await services.approvals.get(approval_id)
     if approval is None:
         return render.notice("This request no longer exists.")
-    if user != approval.requester and not await is_approver(services, user):
-        return render.notice("Only approvers, or whoever asked for the fix, can reject it.")
-    moved = await services.approvals.move(
-        approval_id, {State.PENDING}, State.REJECTED, approver=user
-    )
+    if user != approval.requester:
+        try:
+            allowed = await is_approver(services, user)
+        except ApproverCheckFailed:
+            return render.notice(
+                "attrsync could not check your approver group with Slack; try again in a moment."
+            )
+        if not allowed:
+            return render.notice("Only approvers, or whoever asked for the fix, can reject it.")
+    moved = await services.approvals.move(approval_id, REJECT, approver=user)
     if not moved.moved:
         return await _not_moved(services, moved, user)
     rejected = moved.approval or approval
@@ -94,7 +155,7 @@ async def expire_due(services: Services) -> int:
     """Mark the pending requests past their expiry EXPIRED, so their buttons go away."""
     count = 0
     for approval_id in await services.approvals.due():
-        moved = await services.approvals.move(approval_id, set(), State.EXPIRED)
+        moved = await services.approvals.expire(approval_id)
         if moved.expired_now and moved.approval is not None:
             await services.audit.record("expired", moved.approval, actor="attrsync")
             await show(services, moved.approval)
@@ -111,6 +172,7 @@ async def _not_moved(services: Services, moved: Moved, user: str) -> Message:
 
 
 async def is_approver(services: Services, user: str) -> bool:
+    """Whether `user` may approve; ApproverCheckFailed when Slack cannot say."""
     approvers = services.settings.approvers
     if user in approvers:
         return True
@@ -127,9 +189,10 @@ async def _group_members(services: Services, group: str) -> set[str]:
         return set(json.loads(as_text(cached)))
     try:
         answer = await services.slack.usergroups_users_list(usergroup=group)
-    except SlackApiError as exc:
-        log.warning("cannot read user group %s: %s", group, exc.response.get("error"))
-        return set()
+    except SLACK_FAILURES as exc:
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.warning("cannot read user group %s: %s", group, error)
+        raise ApproverCheckFailed(f"Slack refused to list user group {group} ({error}).") from None
     members = [str(u) for u in answer.get("users") or []]
     await services.store.redis.set(key, json.dumps(members), ex=GROUP_CACHE_SECONDS)
     return set(members)

@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.approvals import Approval, describe
+from bot.approvals.store import Approval, describe
 from bot.blockkit import escape
 from bot.store import as_text
 
@@ -38,7 +38,9 @@ class Audit:
         actor: str,
         result: str = "",
         request_ids: Sequence[str] = (),
+        announce: bool = True,
     ) -> None:
+        """Append to the stream; post in the audit channel too unless `announce` is False."""
         plan = approval.plan
         entry = {
             "at": f"{time.time():.3f}",
@@ -54,9 +56,10 @@ class Audit:
             "okta_request_ids": json.dumps(list(request_ids)),
         }
         await self._redis.xadd(self._stream, cast(Any, entry), maxlen=MAX_ENTRIES, approximate=True)
-        if self._channel:
+        if self._channel and announce:
             who = f"<@{actor}>" if actor.startswith(("U", "W")) else escape(actor)
-            text = (
+            loud = ":rotating_light: " if event == "stalled" else ""
+            text = loud + (
                 f"attrsync {event}: `{plan.fix}` for {escape(plan.user_login)} in "
                 f"{escape(plan.app_label)} by {who}" + (f" — {escape(result)}" if result else "")
             )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from slack_sdk.models.blocks import Block
 
-from bot.approvals import Approval, State
+from bot.approvals.states import State
+from bot.approvals.store import Approval
 from bot.blockkit import Message, actions, button, context, escape, section
 from checks.model import Finding, Fix, Status
 
@@ -16,7 +19,9 @@ _STATE_LINE = {
     State.RUNNING: ":gear: Approved by {approver}; running now.",
     State.DONE: ":white_check_mark: Done (approved by {approver}).",
     State.FAILED: ":x: Failed (approved by {approver}): {result}",
+    State.STALLED: (":rotating_light: Approved by {approver}; stalled, retrying: {result}"),
     State.REJECTED: ":no_entry_sign: Rejected by {approver}.",
+    State.WITHDRAWN: ":wastebasket: Withdrawn: the request could not be posted; ask again.",
     State.EXPIRED: ":alarm_clock: Expired without approval; ask again to start over.",
 }
 
@@ -72,14 +77,26 @@ def manual_fix(check: str, fix: Fix, detail: str, offer_id: str, why: str | None
     return Message(f"Fix for {check}: {fix.summary}", blocks)
 
 
+_NOT_VERIFIED = {
+    Status.PROBLEM: "still finds the problem",
+    Status.WARNING: "still warns",
+    Status.UNKNOWN: "could not be checked",
+    Status.SKIPPED: "was skipped, so nothing was verified",
+}
+
+
 def verification(check: str, finding: Finding | None, remaining: list[Finding]) -> Message:
-    if finding is not None and finding.status is not Status.PROBLEM:
+    """'Verified' only when the re-diagnosis shows the cause's check ok; anything else says
+    what it shows (a skipped or unknown check verifies nothing)."""
+    if finding is not None and finding.status is Status.OK:
         text = (
             f":white_check_mark: Verified: the cause is gone (`{check}`: {escape(finding.title)})"
         )
+    elif finding is None:
+        text = f":warning: Not verified: `{check}` did not run in the re-check."
     else:
-        title = finding.title if finding else "the check could not run"
-        text = f":warning: Not verified: `{check}` still says {escape(title)}"
+        said = _NOT_VERIFIED[finding.status]
+        text = f":warning: Not verified: `{check}` {said}: {escape(finding.title)}"
     if remaining:
         text += "\nStill to look at: " + "; ".join(
             f"`{f.check}` {escape(f.title)}" for f in remaining[:5]
@@ -87,11 +104,46 @@ def verification(check: str, finding: Finding | None, remaining: list[Finding]) 
     return Message(text, (section(text),))
 
 
+def stalled_alert(approval: Approval, done: list[str], retry_in: float) -> Message:
+    """The loud message while a step that must finish (the reassign) keeps failing."""
+    plan = approval.plan
+    minutes = max(1, round(retry_in / 60))
+    text = (
+        f":rotating_light: *Needs attention: {escape(plan.summary)}* "
+        f"(try {approval.stalls}, approved by <@{approval.approver}>)\n"
+        f"*Not done yet:* {escape(approval.result or 'a step that must finish')}\n"
+        f"*Done:* {escape('; '.join(done) or 'nothing')}\n"
+        f"attrsync tries again in about {minutes} min and keeps trying; it notices when "
+        f"someone does it by hand. *By hand:* {escape(plan.manual or 'see the steps above')}"
+    )
+    return Message(f"Needs attention: {plan.summary}", (section(text),))
+
+
+def stall_resolved(approval: Approval) -> Message:
+    """What the alert becomes once the run got past its stall."""
+    plan = approval.plan
+    outcome = "done" if approval.state is State.DONE else "over, see the thread"
+    text = (
+        f":white_check_mark: Resolved after {approval.stalls} "
+        f"{'try' if approval.stalls == 1 else 'tries'}: every step that had to finish did "
+        f"({escape(plan.summary)}: {outcome})."
+    )
+    return Message(text, (section(text),))
+
+
 def home_view(
-    approver: bool, pending: list[Approval], recent: list[dict[str, str]]
+    approver: bool,
+    pending: list[Approval],
+    recent: list[dict[str, str]],
+    attention: Sequence[Approval] = (),
 ) -> dict[str, object]:
-    """The App Home tab: requests to decide (approvers), then the person's recent diagnoses."""
+    """The App Home tab: stalled runs first (a user may be unassigned), requests to decide
+    (approvers), then the person's recent diagnoses."""
     blocks: list[Block] = []
+    if attention:
+        blocks.append(section(f":rotating_light: *Fixes that need attention* ({len(attention)})"))
+        for approval in attention[:10]:
+            blocks += list(approval_request(approval).blocks)
     if approver:
         blocks.append(section(f"*Fixes waiting for approval* ({len(pending)})"))
         for approval in pending[:10]:

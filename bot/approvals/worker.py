@@ -1,0 +1,299 @@
+"""`attrsync worker`: runs approved fixes from a Redis stream, at most once, crash-safe.
+
+Approved requests are queued on a stream read by a consumer group, so several processes share
+the work. Whoever runs a fix holds its lease (runs.py) and renews it while Okta answers, however
+slowly; a job is taken over only once its lease has expired, that is once its worker is dead
+or cut off, and then it resumes from the run's write-ahead journal. A step that must finish
+(giving an assignment back) and keeps failing stalls the run: it is scheduled again with
+backoff, and the thread, the audit channel and App Home say so until it is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+import uuid
+from typing import Any
+
+from redis.exceptions import RedisError, ResponseError
+
+from bot.approvals.render import stall_resolved, stalled_alert, verification
+from bot.approvals.requests import SLACK_FAILURES, expire_due, show
+from bot.approvals.runs import Lease, Leases, RedisJournal
+from bot.approvals.states import FAIL, FINISH, STALL, START, Move, State
+from bot.approvals.store import GROUP, Approval
+from bot.blockkit import Message
+from bot.services import Services
+from bot.store import as_text
+from checks.diagnose import diagnose
+from checks.errors import AttrsyncError
+from checks.facts import Facts
+from checks.model import Status
+from checks.remediation.execute import LeaseLost, Outcome, execute
+from checks.remediation.model import Plan
+from checks.remediation.registry import plan_fix
+
+LEASE_MS = 30_000
+RETRY_BASE = 30.0
+RETRY_CAP = 900.0
+DEAD_CONSUMER_MS = 3_600_000
+"""A consumer with nothing pending, silent this long, belonged to a process that is gone."""
+TIDY_EVERY = 300.0
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        name: str | None = None,
+        lease_ms: int | None = None,
+        block_ms: int = 2_000,
+        wait_limit: float = 60.0,
+        poll_interval: float = 2.0,
+        retry_base: float = RETRY_BASE,
+    ) -> None:
+        self._services = services
+        self._redis = services.store.redis
+        self._approvals = services.approvals
+        self._stream = services.approvals.jobs
+        self.name = name or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self._leases = Leases(
+            self._redis,
+            services.store.prefix,
+            ttl_ms=lease_ms or int(services.settings.fix_lease * 1000),
+        )
+        self._block_ms = block_ms
+        self._wait_limit = wait_limit
+        self._poll_interval = poll_interval
+        self._retry_base = retry_base
+        self._tidied = 0.0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        log.info("worker %s started", self.name)
+        try:
+            while not stop.is_set():
+                try:
+                    await self.work_once()
+                except RedisError:
+                    log.warning("worker cannot reach Redis; retrying in 5 s")
+                    await _pause(stop, 5)
+                except Exception:  # a bug in one job must not stop the others; it is retried
+                    log.exception("worker job failed; it stays pending and will be retried")
+                    await _pause(stop, 5)
+        finally:
+            with contextlib.suppress(RedisError):
+                await self._leave()
+
+    async def work_once(self) -> int:
+        """Run what is due: runs whose worker died, stalled runs due again, then new ones.
+        Returns how many jobs it looked at."""
+        await self._ensure_group()
+        await self._tidy()
+        await expire_due(self._services)
+        await self._approvals.promote_retries()
+        reclaimed: Any = await self._redis.xautoclaim(
+            self._stream, GROUP, self.name, self._leases.ttl_ms, "0-0", count=10
+        )
+        entries = list(reclaimed[1])
+        if not entries:
+            fresh: Any = await self._redis.xreadgroup(
+                GROUP, self.name, {self._stream: ">"}, count=1, block=self._block_ms
+            )
+            entries = [entry for _, stream_entries in fresh or [] for entry in stream_entries]
+        for entry_id, fields in entries:
+            approval_id = as_text((fields or {}).get(b"approval") or (fields or {}).get("approval"))
+            await self.run_job(as_text(entry_id), approval_id)
+        return len(entries)
+
+    async def _ensure_group(self) -> None:
+        with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists already
+            await self._redis.xgroup_create(self._stream, GROUP, id="0", mkstream=True)
+
+    async def _tidy(self) -> None:
+        """Forget the consumers of processes that are gone (their jobs were claimed again)."""
+        if time.monotonic() - self._tidied < TIDY_EVERY and self._tidied:
+            return
+        self._tidied = time.monotonic()
+        for consumer in await self._redis.xinfo_consumers(self._stream, GROUP):
+            name = as_text(consumer["name"])
+            if (
+                name != self.name
+                and not consumer["pending"]
+                and consumer["idle"] > DEAD_CONSUMER_MS
+            ):
+                await self._redis.xgroup_delconsumer(self._stream, GROUP, name)
+
+    async def _leave(self) -> None:
+        for consumer in await self._redis.xinfo_consumers(self._stream, GROUP):
+            if as_text(consumer["name"]) == self.name and not consumer["pending"]:
+                await self._redis.xgroup_delconsumer(self._stream, GROUP, self.name)
+
+    async def run_job(self, entry_id: str, approval_id: str) -> bool:
+        """Run one job if its run is free; False leaves it to whoever holds the run."""
+        approval = await self._approvals.get(approval_id)
+        if approval is None or approval.state not in (
+            State.APPROVED,
+            State.RUNNING,
+            State.STALLED,
+        ):
+            await self._redis.xack(self._stream, GROUP, entry_id)
+            return True
+        lease = await self._leases.acquire(approval_id, approval.plan.scopes(), self.name)
+        if lease is None:
+            return False
+        async with self._leases.holding(lease):
+            try:
+                await self._run(approval, lease, entry_id)
+            except LeaseLost:
+                log.warning("run %s was taken over by another worker; stopped", approval_id)
+        return True
+
+    async def _run(self, approval: Approval, lease: Lease, entry_id: str) -> None:
+        if approval.state is not State.RUNNING:
+            approval = await self._move(approval, START, lease)
+            if approval.stalls == 0:
+                await show(self._services, approval)
+                await self._services.audit.record("running", approval, actor=self.name)
+        journal = RedisJournal(self._redis, self._services.store.prefix, approval.id, lease)
+        if not await journal.entries():
+            drift = await self._drift(approval)
+            if drift:
+                await self._end(
+                    approval, lease, entry_id, FAIL, Outcome(False, f"Not run: {drift}", ())
+                )
+                return
+        outcome = await execute(
+            self._services.okta,
+            approval.plan,
+            journal,
+            wait_limit=self._wait_limit,
+            poll_interval=self._poll_interval,
+        )
+        await self._services.store.forget_facts()
+        if outcome.stalled:
+            entries = await journal.entries()
+            done = [
+                s.summary
+                for i, s in enumerate(approval.plan.steps)
+                if i in entries and entries[i].phase == "done"
+            ]
+            await self._stall(approval, lease, entry_id, outcome, done)
+            return
+        ended = await self._end(approval, lease, entry_id, FINISH if outcome.ok else FAIL, outcome)
+        await self._verify(ended)
+
+    async def _move(
+        self, approval: Approval, move: Move, lease: Lease, entry: str = "", **fields: Any
+    ) -> Approval:
+        moved = await self._approvals.move(
+            approval.id, move, lease=lease.fence, entry=entry, **fields
+        )
+        if moved.fenced:
+            raise LeaseLost("another worker took this run over")
+        if not moved.moved or moved.approval is None:
+            raise LeaseLost(f"the request is {moved.found} now, not {move.to}")
+        return moved.approval
+
+    async def _end(
+        self, approval: Approval, lease: Lease, entry: str, move: Move, outcome: Outcome
+    ) -> Approval:
+        result = outcome.error or ""
+        ended = await self._move(approval, move, lease, entry, result=result)
+        await show(self._services, ended)
+        event = "done" if move is FINISH else "failed"
+        await self._services.audit.record(
+            event, ended, actor=self.name, result=result, request_ids=outcome.request_ids
+        )
+        if approval.alert_ts:  # the alert said the user was unassigned: say it is over
+            await self._update(ended, approval.alert_ts, stall_resolved(ended))
+        return ended
+
+    async def _stall(
+        self, approval: Approval, lease: Lease, entry: str, outcome: Outcome, done: list[str]
+    ) -> None:
+        stalls = approval.stalls + 1
+        delay = min(RETRY_CAP, self._retry_base * 2 ** (stalls - 1))
+        stalled = await self._move(
+            approval,
+            STALL,
+            lease,
+            entry,
+            retry_at=time.time() + delay,
+            result=outcome.stalled or "",
+            stalls=stalls,
+        )
+        log.error("fix %s stalled (try %d): %s", approval.id, stalls, outcome.stalled)
+        await show(self._services, stalled)
+        await self._services.audit.record(
+            "stalled",
+            stalled,
+            actor=self.name,
+            result=outcome.stalled or "",
+            request_ids=outcome.request_ids,
+            announce=stalls == 1,
+        )
+        alert = stalled_alert(stalled, done, delay)
+        if stalled.alert_ts:
+            await self._update(stalled, stalled.alert_ts, alert)
+        else:
+            posted = await self._say(stalled, alert)
+            if posted:
+                await self._approvals.note(stalled, alert_ts=posted)
+
+    def _facts(self, plan: Plan) -> Facts:
+        """Okta as it is now for the plan's user and app (never from the cache)."""
+        return Facts(self._services.okta, plan.user_id, plan.app_id, now=self._services.clock())
+
+    async def _drift(self, approval: Approval) -> str | None:
+        """Why the approved plan no longer fits what Okta says now, if it does not."""
+        plan = approval.plan
+        try:
+            now_planned = await plan_fix(plan.fix, self._facts(plan))
+        except AttrsyncError as exc:
+            return f"the situation changed since the approval ({exc})"
+        if now_planned.digest() != approval.digest:
+            return "the situation changed since the approval, so the approved calls no longer fit."
+        return None
+
+    async def _verify(self, approval: Approval) -> None:
+        plan = approval.plan
+        try:
+            report = await diagnose(self._facts(plan))
+        except AttrsyncError as exc:
+            await self._say(approval, Message(f"Could not re-check: {exc}"))
+            return
+        finding = next((f for f in report.findings if f.check == plan.check), None)
+        remaining = [
+            f for f in report.findings if f.status is Status.PROBLEM and f.check != plan.check
+        ]
+        await self._say(approval, verification(plan.check, finding, remaining))
+
+    async def _say(self, approval: Approval, message: Message) -> str | None:
+        try:
+            posted = await self._services.slack.chat_postMessage(
+                channel=approval.channel, thread_ts=approval.thread_ts, **message.payload()
+            )
+        except SLACK_FAILURES as exc:
+            log.warning("could not post in the thread: %s", exc)
+            return None
+        return str(posted.get("ts") or "") or None
+
+    async def _update(self, approval: Approval, ts: str, message: Message) -> None:
+        try:
+            await self._services.slack.chat_update(
+                channel=approval.channel, ts=ts, **message.payload()
+            )
+        except SLACK_FAILURES as exc:
+            log.warning("could not update the alert: %s", exc)
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
