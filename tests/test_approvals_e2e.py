@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 
 from bot.approvals.audit import read
 from bot.approvals.states import State
-from bot.approvals.worker import Worker
 from bot.demo.server import FakeOkta, Fault
+from tests.approval_harness import REQUESTER, click, mutations, request_fix, worker
 from tests.bot_harness import (
     APPROVER,
     GROUP_MEMBER,
@@ -23,10 +22,7 @@ from tests.bot_harness import (
     new_channel,
     running_bot,
 )
-from tests.fakes.slack import FakeSlack, SlackCall, serve_slack
-from tests.fakes.slack_payloads import block_action
-
-REQUESTER = "U0BOB"
+from tests.fakes.slack import FakeSlack, serve_slack
 
 
 @pytest.fixture
@@ -41,57 +37,6 @@ async def slack() -> AsyncIterator[FakeSlack]:
 async def bot(fake_okta: FakeOkta, slack: FakeSlack) -> AsyncIterator[Bot]:
     async with running_bot(bot_settings(fake_okta.url, slack), slack) as running:
         yield running
-
-
-def worker(bot: Bot, **options: Any) -> Worker:
-    defaults: dict[str, Any] = {"block_ms": 50, "wait_limit": 2.0, "poll_interval": 0.05}
-    return Worker(bot.services, **(defaults | options))
-
-
-async def click(bot: Bot, action_id: str, value: str, user: str, channel: str, ts: str) -> str:
-    """Click a button as `user`; returns the text answered to them only."""
-    response_url = bot.slack.new_response_url()
-    body = block_action(
-        action_id,
-        value,
-        user_id=user,
-        channel_id=channel,
-        message_ts=ts,
-        response_url=response_url,
-    )
-    status, _, _ = await bot.post(body)
-    assert status == 200
-    for _ in range(500):  # the listener answers after the ack
-        answers = [r for r in bot.slack.responses if r.url_id in response_url]
-        if answers:
-            break
-        await asyncio.sleep(0.01)
-    return " ".join(str(a.body.get("text")) for a in answers)
-
-
-async def request_fix(bot: Bot, question: str, check: str) -> tuple[str, str, SlackCall]:
-    """Diagnose, click the fix button as the requester; returns channel, approval id, request."""
-    channel = new_channel()
-    await bot.command(question, channel=channel, user=REQUESTER)
-    [report] = await bot.slack.wait_for("chat.postMessage")
-    button = buttons(report.args["blocks"])[f"fix:{check}"]
-    said = await click(
-        bot, f"fix:{check}", button["value"], REQUESTER, channel, report.answer["ts"]
-    )
-    assert "Approval requested in the thread" in said
-    [request] = [
-        c
-        for c in await bot.slack.wait_for("chat.postMessage", count=2)
-        if "Fix requested" in c.args["text"]
-    ]
-    assert request.args["thread_ts"] == report.answer["ts"]
-    approve_button = request.args["blocks"][-1]["elements"][0]
-    assert approve_button["action_id"] == "approval:approve"
-    return channel, approve_button["value"], request
-
-
-def mutations(fake: FakeOkta) -> list[str]:
-    return [f"{r.method} {r.path}" for r in fake.requests if r.method != "GET"]
 
 
 async def test_full_flow_update_user_attributes(

@@ -82,8 +82,8 @@ class Worker:
                 try:
                     await self.work_once()
                 except RedisError:
-                    log.warning("worker cannot reach Redis; retrying in 5 s")
-                    await _pause(stop, 5)
+                    log.warning("worker cannot reach Redis; retrying in a second")
+                    await _pause(stop, 1)
                 except Exception:  # a bug in one job must not stop the others; it is retried
                     log.exception("worker job failed; it stays pending and will be retried")
                     await _pause(stop, 5)

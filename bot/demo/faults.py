@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from bot.demo import shapes
 
@@ -18,7 +19,13 @@ class Fault:
     `method` None matches any method. `times` is how many matching requests the rule still
     applies to (None = every one). The rule first waits `wait` seconds, then, if
     `http_status` is set, answers with an Okta error body instead of handling the request.
-    Build rules with `Fault.status(...)`, `Fault.rate_limited(...)` or `Fault.delay(...)`.
+    `hold` keeps a matching request until `release()`: "before" it is applied (if the client
+    goes away meanwhile, or `release(drop=True)` cuts the connection, the request is dropped
+    unapplied, as if it never reached Okta), "after" it is applied (the change is made, the
+    answer waits). `held` is set when one is. `skip` lets that many matching requests through
+    untouched first (to reach the second of two identical calls).
+    Build rules with `Fault.status(...)`, `Fault.rate_limited(...)`, `Fault.delay(...)` or
+    `Fault.hold_request(...)`.
     """
 
     path: str = ".*"
@@ -30,7 +37,13 @@ class Fault:
     headers: Mapping[str, str] = field(default_factory=dict)
     reset_in: float | None = None
     wait: float = 0.0
+    hold: Literal["before", "after"] | None = None
+    skip: int = 0
     hits: int = 0
+    dropped: int = 0
+    held: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    drop: bool = False
 
     @classmethod
     def status(
@@ -85,6 +98,24 @@ class Fault:
         """Answer normally, `seconds` late (to exercise client timeouts)."""
         return cls(path=path, method=method, times=times, wait=seconds)
 
+    @classmethod
+    def hold_request(
+        cls,
+        *,
+        path: str = ".*",
+        method: str | None = None,
+        when: Literal["before", "after"] = "before",
+        times: int | None = 1,
+        skip: int = 0,
+    ) -> Fault:
+        """Hold matching requests until `release()`, before or after applying them."""
+        return cls(path=path, method=method, times=times, hold=when, skip=skip)
+
+    def release(self, *, drop: bool = False) -> None:
+        """Let held requests go on; `drop` cuts a request held before it was applied."""
+        self.drop = drop
+        self.released.set()
+
     def matches(self, method: str, path: str) -> bool:
         if self.times is not None and self.times <= 0:
             return False
@@ -92,10 +123,15 @@ class Fault:
             return False
         return re.search(self.path, path) is not None
 
-    def consume(self) -> None:
+    def consume(self) -> bool:
+        """Count a matching request; False while it is one of the `skip` let through."""
+        if self.skip > 0:
+            self.skip -= 1
+            return False
         self.hits += 1
         if self.times is not None:
             self.times -= 1
+        return True
 
     def body(self) -> dict[str, Any]:
         return shapes.error(self.code or "E0000009", self.summary)

@@ -11,6 +11,7 @@ org behind `attrsync demo`. Use it through `serve`::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 import time
@@ -68,6 +69,7 @@ class RecordedRequest:
     status: int | None = None
     mutated: bool = False
     fault: Fault | None = None
+    dropped: bool = False
 
     @property
     def duration(self) -> float | None:
@@ -155,13 +157,25 @@ class FakeOkta:
         if self.latency > 0 and request.path.startswith(("/api/", "/oauth2/")):
             await asyncio.sleep(self.latency)
         fault = next((f for f in self.faults if f.matches(request.method, request.path)), None)
+        if fault is not None and not fault.consume():
+            fault = None
         if fault is not None:
-            fault.consume()
             recorded.fault = fault
             if fault.wait > 0:
                 await asyncio.sleep(fault.wait)
             if fault.http_status is not None:
                 return self._fault_answer(fault)
+            if fault.hold == "before" and not await _held_before(request, fault, recorded):
+                return web.Response(status=499)
+        response = await self._handle(request, handler)
+        if fault is not None and fault.hold == "after":
+            # Applied: it stays applied whether or not the answer ever leaves.
+            recorded.status = response.status
+            recorded.mutated = bool(request.get(MUTATED)) and response.status < 400
+            await _held(request, fault)
+        return response
+
+    async def _handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             if request.path.startswith("/api/"):
                 self._authorize(request)
@@ -244,6 +258,35 @@ class FakeOkta:
         response.headers["X-Rate-Limit-Limit"] = str(self.rate_limit)
         response.headers["X-Rate-Limit-Remaining"] = str(remaining)
         response.headers["X-Rate-Limit-Reset"] = str(window + _RATE_WINDOW)
+
+
+async def _held_before(request: web.Request, fault: Fault, recorded: RecordedRequest) -> bool:
+    """Hold a request before it is applied; False when it was dropped unapplied (the client
+    went away, or the test cut the connection), as if it never reached Okta."""
+    try:
+        kept = await _held(request, fault) and not fault.drop
+    except asyncio.CancelledError:  # handler_cancellation: the client went away
+        kept = False
+        raise
+    finally:
+        if not kept:
+            fault.dropped += 1
+            recorded.dropped = True
+            if request.transport is not None:
+                request.transport.close()
+    return kept
+
+
+async def _held(request: web.Request, fault: Fault) -> bool:
+    """Wait for `fault.release()`; False if the client went away first."""
+    fault.held.set()
+    while not fault.released.is_set():
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            return False
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(fault.released.wait(), 0.01)
+    return True
 
 
 def _request_id() -> str:
