@@ -43,8 +43,17 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
+        okta = _okta(env)
+        fix_lease = _positive(env, "ATTRSYNC_FIX_LEASE", 30.0)
+        if okta is not None and fix_lease <= okta.timeout:
+            # A run is only taken over once its lease expired; by then the old worker's last
+            # request to Okta must be over, or the new one could send the same change again.
+            raise UsageError(
+                f"ATTRSYNC_FIX_LEASE ({fix_lease:g} s) must be longer than "
+                f"ATTRSYNC_OKTA_TIMEOUT ({okta.timeout:g} s)."
+            )
         return cls(
-            okta=_okta(env),
+            okta=okta,
             slack=_slack(env),
             redis_url=_redis_url(env),
             redis_prefix=_redis_prefix(env),
@@ -53,7 +62,7 @@ class Settings:
             approvers=_approvers(env),
             allow_self_approval=_flag(env, "ATTRSYNC_ALLOW_SELF_APPROVAL"),
             approval_ttl=_positive(env, "ATTRSYNC_APPROVAL_TTL", 3600.0),
-            fix_lease=_positive(env, "ATTRSYNC_FIX_LEASE", 30.0),
+            fix_lease=fix_lease,
             audit_channel=_channel(env, "ATTRSYNC_AUDIT_CHANNEL"),
         )
 

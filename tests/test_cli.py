@@ -234,6 +234,9 @@ _SLACK = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
         ("serve", _OKTA | _SLACK | {"ATTRSYNC_AUDIT_CHANNEL": "#audit"}, "ATTRSYNC_AUDIT_CHANNEL"),
         ("serve", _OKTA | _SLACK | {"ATTRSYNC_ALLOW_SELF_APPROVAL": "maybe"}, "ATTRSYNC_ALLOW"),
         ("serve", _SLACK, "OKTA_ORG_URL"),
+        ("worker", _OKTA | _SLACK | {"ATTRSYNC_FIX_LEASE": "0"}, "ATTRSYNC_FIX_LEASE"),
+        # A lease shorter than an Okta request could let a second worker resend its change.
+        ("worker", _OKTA | _SLACK | {"ATTRSYNC_FIX_LEASE": "10"}, "ATTRSYNC_OKTA_TIMEOUT"),
     ],
 )
 def test_bot_settings_errors_name_the_variable(

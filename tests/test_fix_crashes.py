@@ -50,9 +50,9 @@ from tests.bot_harness import (
 from tests.conftest import TOKEN
 from tests.fakes.slack import FakeSlack, serve_slack
 
-LEASE = "1"
-"""Seconds of ATTRSYNC_FIX_LEASE for the worker processes: a dead worker's run is taken over
-after this long."""
+LEASE, OKTA_TIMEOUT = "2", "1.5"
+"""ATTRSYNC_FIX_LEASE for the worker processes (a dead worker's run is taken over after this
+long), and ATTRSYNC_OKTA_TIMEOUT, which must be shorter."""
 PATIENCE = 40.0
 
 
@@ -205,6 +205,7 @@ def worker_env(bot: Bot, fake_okta: FakeOkta, slack: FakeSlack, redis_url: str) 
         "ATTRSYNC_REDIS_PREFIX": settings.redis_prefix,
         "ATTRSYNC_APPROVERS": APPROVER,
         "ATTRSYNC_FIX_LEASE": LEASE,
+        "ATTRSYNC_OKTA_TIMEOUT": OKTA_TIMEOUT,
     }
 
 
