@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import render
 from bot.approvals.render import approval_request, manual_fix
-from bot.approvals.states import APPROVE, REJECT, WITHDRAW
+from bot.approvals.states import APPROVE, REJECT, WITHDRAW, Move
 from bot.approvals.store import Approval, Moved
 from bot.blockkit import Message, escape
 from bot.services import Services
@@ -104,51 +104,52 @@ async def _already_open(services: Services, approval: Approval) -> Message:
 
 
 async def approve(services: Services, approval_id: str, user: str) -> Message:
-    """Approve and queue the fix (one step); a refusal is answered to `user` only."""
-    approval = await services.approvals.get(approval_id)
-    if approval is None:
-        return render.notice("This request no longer exists; ask for the fix again.")
-    try:
-        allowed = await is_approver(services, user)
-    except ApproverCheckFailed:
-        return render.notice(
-            "attrsync could not check your approver group with Slack; try again in a moment."
-        )
-    if not allowed:
-        return render.notice(
-            "Only approvers can approve fixes (ATTRSYNC_APPROVERS); ask one of them to look."
-        )
-    if user == approval.requester and not services.settings.allow_self_approval:
-        return render.notice("You asked for this fix, so a second person has to approve it.")
-    moved = await services.approvals.move(approval_id, APPROVE, approver=user)
-    if not moved.moved:
-        return await _not_moved(services, moved, user)
-    approved = moved.approval or approval
-    await services.audit.record("approved", approved, actor=user)
-    await show(services, approved)
-    return render.notice("Approved: the fix runs now, and the thread shows how it goes.")
+    """Approve and queue the fix (one move); a refusal is answered to `user` only."""
+    return await _decide(services, approval_id, user, APPROVE)
 
 
 async def reject(services: Services, approval_id: str, user: str) -> Message:
+    return await _decide(services, approval_id, user, REJECT)
+
+
+_DECIDED = {
+    APPROVE: ("approved", "Approved: the fix runs now, and the thread shows how it goes."),
+    REJECT: ("rejected", "Rejected: nothing will be changed."),
+}
+
+
+async def _decide(services: Services, approval_id: str, user: str, move: Move) -> Message:
     approval = await services.approvals.get(approval_id)
     if approval is None:
-        return render.notice("This request no longer exists.")
-    if user != approval.requester:
-        try:
-            allowed = await is_approver(services, user)
-        except ApproverCheckFailed:
-            return render.notice(
-                "attrsync could not check your approver group with Slack; try again in a moment."
-            )
-        if not allowed:
-            return render.notice("Only approvers, or whoever asked for the fix, can reject it.")
-    moved = await services.approvals.move(approval_id, REJECT, approver=user)
+        return render.notice("This request no longer exists; ask for the fix again.")
+    refusal = await _refusal(services, approval, user, move)
+    if refusal:
+        return render.notice(refusal)
+    moved = await services.approvals.move(approval_id, move, approver=user)
     if not moved.moved:
         return await _not_moved(services, moved, user)
-    rejected = moved.approval or approval
-    await services.audit.record("rejected", rejected, actor=user)
-    await show(services, rejected)
-    return render.notice("Rejected: nothing will be changed.")
+    decided = moved.approval or approval
+    event, said = _DECIDED[move]
+    await services.audit.record(event, decided, actor=user)
+    await show(services, decided)
+    return render.notice(said)
+
+
+async def _refusal(services: Services, approval: Approval, user: str, move: Move) -> str | None:
+    """Why `user` may not make this decision, if they may not. Whoever asked may reject."""
+    if move is REJECT and user == approval.requester:
+        return None
+    try:
+        allowed = await is_approver(services, user)
+    except ApproverCheckFailed:
+        return "attrsync could not check your approver group with Slack; try again in a moment."
+    if not allowed and move is APPROVE:
+        return "Only approvers can approve fixes (ATTRSYNC_APPROVERS); ask one of them to look."
+    if not allowed:
+        return "Only approvers, or whoever asked for the fix, can reject it."
+    if user == approval.requester and not services.settings.allow_self_approval:
+        return "You asked for this fix, so a second person has to approve it."
+    return None
 
 
 async def expire_due(services: Services) -> int:
