@@ -15,6 +15,7 @@ from bot import render
 from bot.blockkit import Message, escape
 from bot.commands import Why
 from bot.services import Services
+from bot.slackapi import SLACK_FAILURES, slack_error
 from bot.store import Earlier, FixOffer
 from bot.terminal import full_detail
 from checks.diagnose import diagnose
@@ -101,10 +102,10 @@ async def _diagnose_and_post(
         log.warning("redis unreachable while answering", exc_info=True)
         await reply(render.notice(REDIS_DOWN))
         return
-    except SlackApiError as exc:
-        log.warning("slack refused the report: %s", exc.response.get("error"))
+    except SLACK_FAILURES as exc:
+        log.warning("slack refused the report: %s", slack_error(exc))
         await _release(services, claim)
-        await reply(render.notice(f"Slack refused the report ({exc.response.get('error')})."))
+        await reply(render.notice(f"Slack refused the report ({slack_error(exc)})."))
         return
     with contextlib.suppress(RedisError):  # the report is out; these only help later
         await _remember(services, question, report, claim, permalink)

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from redis.asyncio import Redis
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.approvals.store import Approval, describe
 from bot.blockkit import escape
+from bot.slackapi import SLACK_FAILURES, slack_error
 from bot.store import as_text
 
 MAX_ENTRIES = 100_000
@@ -65,8 +65,8 @@ class Audit:
             )
             try:
                 await self._slack.chat_postMessage(channel=self._channel, text=text)
-            except SlackApiError as exc:  # the stream has it; the channel is a convenience
-                log.warning("audit channel refused the entry: %s", exc.response.get("error"))
+            except SLACK_FAILURES as exc:  # the stream has it; the channel is a convenience
+                log.warning("audit channel refused the entry: %s", slack_error(exc))
 
 
 async def read(redis: Redis, prefix: str, count: int) -> list[dict[str, Any]]:

@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import logging
 
-import aiohttp
-from slack_sdk.errors import SlackApiError, SlackClientError
-
 from bot import render
 from bot.approvals.render import approval_request, manual_fix
 from bot.approvals.states import APPROVE, REJECT, WITHDRAW, Move
 from bot.approvals.store import Approval, Moved
 from bot.blockkit import Message, escape
 from bot.services import Services
+from bot.slackapi import SLACK_FAILURES, slack_error
 from bot.store import FixOffer, as_text
 from checks.errors import AttrsyncError
 from checks.facts import Facts
@@ -23,9 +21,6 @@ from checks.remediation.registry import plan_fix
 GROUP_CACHE_SECONDS = 300
 PLANNING_SECONDS = 30
 """How long one click holds a fix offer while it plans and posts the request."""
-
-SLACK_FAILURES = (SlackClientError, aiohttp.ClientError, TimeoutError)
-"""What a Slack Web API call raises when Slack refuses it or cannot be reached."""
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +186,7 @@ async def _group_members(services: Services, group: str) -> set[str]:
     try:
         answer = await services.slack.usergroups_users_list(usergroup=group)
     except SLACK_FAILURES as exc:
-        error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+        error = slack_error(exc)
         log.warning("cannot read user group %s: %s", group, error)
         raise ApproverCheckFailed(f"Slack refused to list user group {group} ({error}).") from None
     members = [str(u) for u in answer.get("users") or []]
@@ -207,5 +202,5 @@ async def show(services: Services, approval: Approval) -> None:
         await services.slack.chat_update(
             channel=approval.channel, ts=approval.message_ts, **approval_request(approval).payload()
         )
-    except SlackApiError as exc:
-        log.warning("could not update the approval message: %s", exc.response.get("error"))
+    except SLACK_FAILURES as exc:
+        log.warning("could not update the approval message: %s", slack_error(exc))

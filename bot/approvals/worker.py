@@ -22,12 +22,13 @@ from typing import Any
 from redis.exceptions import RedisError, ResponseError
 
 from bot.approvals.render import stall_resolved, stalled_alert, verification
-from bot.approvals.requests import SLACK_FAILURES, expire_due, show
+from bot.approvals.requests import expire_due, show
 from bot.approvals.runs import Lease, Leases, RedisJournal
 from bot.approvals.states import FAIL, FINISH, STALL, START, Move, State
 from bot.approvals.store import GROUP, Approval
 from bot.blockkit import Message
 from bot.services import Services
+from bot.slackapi import SLACK_FAILURES, slack_error
 from bot.store import as_text
 from checks.diagnose import diagnose
 from checks.errors import AttrsyncError
@@ -281,7 +282,7 @@ class Worker:
                 channel=approval.channel, thread_ts=approval.thread_ts, **message.payload()
             )
         except SLACK_FAILURES as exc:
-            log.warning("could not post in the thread: %s", exc)
+            log.warning("could not post in the thread: %s", slack_error(exc))
             return None
         return str(posted.get("ts") or "") or None
 
@@ -291,7 +292,7 @@ class Worker:
                 channel=approval.channel, ts=ts, **message.payload()
             )
         except SLACK_FAILURES as exc:
-            log.warning("could not update the alert: %s", exc)
+            log.warning("could not update the alert: %s", slack_error(exc))
 
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:

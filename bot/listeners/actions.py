@@ -8,7 +8,6 @@ from typing import Any
 
 from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from slack_sdk.errors import SlackApiError
 
 from bot import render
 from bot.answers import REDIS_DOWN, Question, answer
@@ -17,6 +16,7 @@ from bot.approvals.render import APPROVE, RECHECK, REJECT
 from bot.blockkit import Message
 from bot.commands import Why
 from bot.services import Services
+from bot.slackapi import SLACK_FAILURES, slack_error
 
 EXPIRED = "This fix offer has expired; run the diagnosis again."
 
@@ -41,9 +41,10 @@ def register(app: AsyncApp, services: Services) -> None:
             )
         except RedisError:
             reply = render.notice(REDIS_DOWN)
-        except fixes.SLACK_FAILURES as exc:
-            error = exc.response.get("error") if isinstance(exc, SlackApiError) else "unreachable"
-            reply = render.notice(f"Slack refused the approval request ({error}); try again.")
+        except SLACK_FAILURES as exc:
+            reply = render.notice(
+                f"Slack refused the approval request ({slack_error(exc)}); try again."
+            )
         await private(respond, reply)
 
     @app.action(re.compile(rf"^{RECHECK}:"))

@@ -80,6 +80,9 @@ class Plan:
     steps: tuple[Step, ...]
     manual: str = ""
     """What a person does in the admin console if a step that must finish keeps failing."""
+    holds_app: bool = False
+    """The run is only safe while the app's settings stay as planned (a relink's unassign
+    needs Deactivate Users off), so it holds the whole app, not just the one assignment."""
 
     def digest(self) -> str:
         """Changes whenever what would be done changes: an approval is for this digest only."""
@@ -87,9 +90,12 @@ class Plan:
 
     def scopes(self) -> tuple[str, ...]:
         """What a run holds exclusively: always the (app, user) assignment, and the whole app
-        when a step changes something every user of the app shares (a setting, a mapping)."""
+        when a step changes something every user of the app shares (a setting, a mapping) or
+        the plan relies on the app's settings staying put."""
         user_paths = (f"/api/v1/apps/{self.app_id}/users", f"/api/v1/apps/{self.app_id}/users/")
-        shared = any(step.changes and not step.path.startswith(user_paths) for step in self.steps)
+        shared = self.holds_app or any(
+            step.changes and not step.path.startswith(user_paths) for step in self.steps
+        )
         pair = f"{self.app_id}:{self.user_id}"
         return (pair, self.app_id) if shared else (pair,)
 

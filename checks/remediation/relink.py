@@ -107,6 +107,7 @@ async def plan(facts: Facts) -> Plan:
             "accounts by something other than the username, a new account may be created."
         ),
         steps=tuple(steps),
+        holds_app=True,
         manual=(
             f"In the Okta admin console: Applications > {app.label} > Assignments > Assign > "
             f"Assign to People, assign {user.login} with username "
