@@ -32,6 +32,10 @@ REDIS_DOWN = (
     "attrsync cannot reach its Redis, so it cannot answer right now; "
     "an admin should check REDIS_URL."
 )
+REDIS_REFUSED = (
+    "attrsync's Redis refused the change, so nothing happened; try again, and if it keeps "
+    "refusing an admin should look at the Redis at REDIS_URL."
+)
 # Slack's answers when the bot may not post in the channel: the response_url still can.
 _CANNOT_POST = frozenset(
     {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}

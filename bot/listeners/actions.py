@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import render
-from bot.answers import REDIS_DOWN, Question, answer
+from bot.answers import REDIS_DOWN, REDIS_REFUSED, Question, answer
 from bot.approvals import requests as fixes
 from bot.approvals.render import APPROVE, RECHECK, REJECT
 from bot.blockkit import Message
@@ -39,6 +39,8 @@ def register(app: AsyncApp, services: Services) -> None:
             reply = await fixes.request_fix(
                 services, offer, offer_id, clicker=_user(body), thread_ts=_thread(body)
             )
+        except ResponseError:  # Redis answered, but refused (a key of the wrong type, OOM)
+            reply = render.notice(REDIS_REFUSED)
         except RedisError:
             reply = render.notice(REDIS_DOWN)
         except SLACK_FAILURES as exc:
@@ -79,6 +81,8 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()
         try:
             reply = await fixes.approve(services, str(action.get("value") or ""), _user(body))
+        except ResponseError:  # Redis answered, but refused (a key of the wrong type, OOM)
+            reply = render.notice(REDIS_REFUSED)
         except RedisError:
             reply = render.notice(REDIS_DOWN)
         await private(respond, reply)
@@ -90,6 +94,8 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()
         try:
             reply = await fixes.reject(services, str(action.get("value") or ""), _user(body))
+        except ResponseError:  # Redis answered, but refused (a key of the wrong type, OOM)
+            reply = render.notice(REDIS_REFUSED)
         except RedisError:
             reply = render.notice(REDIS_DOWN)
         await private(respond, reply)
