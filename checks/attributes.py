@@ -1,6 +1,11 @@
 """Per app attribute: how it is mapped, what Okta would send, and what the app user holds.
 
 The `mapping` and `preview` checks both read these views, so they judge the same attributes.
+
+What changed comes from the System Log: Okta's `user.account.update_profile` events name the
+changed attributes (`debugData.changedAttributes`) but carry no values, so the views compare
+Okta's current value with Okta's copy of the app user (what was last pushed) and never claim
+an old value.
 """
 
 from __future__ import annotations
@@ -8,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from checks.errors import NotAssigned, OktaError, UsageError
@@ -15,20 +21,32 @@ from checks.expressions import CannotEvaluate, evaluate, referenced_attributes
 from checks.facts import PROFILE_UPDATE, Facts
 from checks.model import App, AppSchema, AppUser, LogEvent, MappingProperty, ProfileMapping, User
 
+EQUIVALENTS: Mapping[str, str] = {
+    "familyName": "lastName",
+    "surname": "lastName",
+    "sn": "lastName",
+    "givenName": "firstName",
+    "jobTitle": "title",
+    "mail": "email",
+}
+"""App attributes that carry an Okta attribute of another name (Google Workspace's familyName
+is Okta's lastName), so a change to the Okta one concerns them."""
+
 
 @dataclass(frozen=True, slots=True)
 class AttributeView:
     name: str
     prop: MappingProperty | None
     okta_name: str | None
-    """The Okta attribute of the same name, when the user has one."""
+    """The Okta attribute this app attribute carries by name (or a known equivalent), when
+    the user has it or the log names it."""
     okta_value: Any
     app_value: Any
     would_send: Any
     cannot_evaluate: str | None
     reads: frozenset[str]
-    changed: tuple[Any, Any] | None
-    """(from, to) of the newest System Log change to `okta_name`, if any."""
+    changed: datetime | None
+    """When the System Log last named `okta_name` as changed, if it did."""
     source_changed: bool
     """An Okta attribute the expression reads changed recently."""
     asked: bool
@@ -67,14 +85,23 @@ class AttributeView:
         return self.asked or self.changed is not None or self.source_changed
 
 
-def recent_changes(user: User, events: Iterable[LogEvent]) -> dict[str, tuple[Any, Any]]:
-    """Okta profile attribute -> (from, to) of its newest change in the events (newest first)."""
-    changes: dict[str, tuple[Any, Any]] = {}
+def recent_changes(user: User, events: Iterable[LogEvent]) -> dict[str, datetime]:
+    """Okta profile attribute -> when the newest update_profile event named it as changed."""
+    changes: dict[str, datetime] = {}
     for event in events:
         if event.event_type == PROFILE_UPDATE and user.id in event.target_ids:
-            for key, change in event.changed.items():
-                changes.setdefault(key, change)
+            for name in event.changed_attributes:
+                if name not in changes or event.published > changes[name]:
+                    changes[name] = event.published
     return changes
+
+
+def okta_name_of(name: str, user: User, changes: Mapping[str, datetime]) -> str | None:
+    """The Okta attribute an app attribute carries: the same name, else a known equivalent."""
+    for candidate in (name, EQUIVALENTS.get(name)):
+        if candidate is not None and (candidate in user.profile or candidate in changes):
+            return candidate
+    return None
 
 
 def resolve_attribute(name: str, app: App, schema: AppSchema) -> str:
@@ -94,15 +121,19 @@ def views(
     schema: AppSchema,
     mapping: ProfileMapping | None,
     app_user: AppUser | None,
-    changes: Mapping[str, tuple[Any, Any]],
+    changes: Mapping[str, datetime],
 ) -> tuple[AttributeView, ...]:
     """The attributes worth judging: the one asked about, else every mapped attribute and every
-    app attribute whose same-named Okta attribute changed recently."""
+    app attribute whose Okta attribute (same name or equivalent) the log names as changed."""
     properties = mapping.properties if mapping else {}
     if asked is not None:
         names = [resolve_attribute(asked, app, schema)]
     else:
-        changed_here = [n for n in schema.attributes if n in changes and n not in properties]
+        changed_here = [
+            n
+            for n in schema.attributes
+            if n not in properties and okta_name_of(n, user, changes) in changes
+        ]
         names = sorted([*properties, *changed_here], key=str.casefold)
     app_profile = app_user.profile if app_user else None
     return tuple(
@@ -116,11 +147,11 @@ def _view(
     prop: MappingProperty | None,
     user: User,
     app_profile: Mapping[str, Any] | None,
-    changes: Mapping[str, tuple[Any, Any]],
+    changes: Mapping[str, datetime],
     *,
     asked: bool,
 ) -> AttributeView:
-    okta_name = name if name in user.profile or name in changes else None
+    okta_name = okta_name_of(name, user, changes)
     would_send: Any = None
     cannot: str | None = None
     reads: frozenset[str] = frozenset()

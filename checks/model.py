@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -136,8 +136,9 @@ class LogEvent:
     reason: str | None
     display_message: str
     target_ids: frozenset[str]
-    changed: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
-    """Profile attribute -> (from, to), where the event carries changeDetails."""
+    changed_attributes: frozenset[str] = frozenset()
+    """The profile attributes a `user.account.update_profile` event names as changed
+    (`debugContext.debugData.changedAttributes`); Okta logs no values for them."""
 
 
 @dataclass(frozen=True, slots=True)

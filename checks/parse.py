@@ -138,12 +138,8 @@ def group(data: Mapping[str, Any]) -> Group:
 def log_event(data: Mapping[str, Any]) -> LogEvent:
     outcome = _dict(data.get("outcome"))
     targets = [_dict(t) for t in data.get("target") or ()]
-    changed: dict[str, tuple[Any, Any]] = {}
-    for target in targets:
-        details = _dict(target.get("changeDetails"))
-        before, after = _dict(details.get("from")), _dict(details.get("to"))
-        for key in before.keys() | after.keys():
-            changed[key] = (before.get(key), after.get(key))
+    debug = _dict(_dict(data.get("debugContext")).get("debugData"))
+    changed = str(debug.get("changedAttributes") or "")
     return LogEvent(
         uuid=str(data.get("uuid") or ""),
         published=timestamp(data.get("published")) or datetime.min.replace(tzinfo=UTC),
@@ -153,5 +149,5 @@ def log_event(data: Mapping[str, Any]) -> LogEvent:
         reason=outcome.get("reason"),
         display_message=str(data.get("displayMessage") or ""),
         target_ids=frozenset(str(t["id"]) for t in targets if t.get("id")),
-        changed=MappingProxyType(changed),
+        changed_attributes=frozenset(n.strip() for n in changed.split(",") if n.strip()),
     )

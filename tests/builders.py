@@ -106,7 +106,7 @@ def event(
     targets: tuple[str, ...] = (USER_ID, APP_ID),
     reason: str | None = None,
     legacy: str | None = None,
-    changed: dict[str, tuple[Any, Any]] | None = None,
+    changed: tuple[str, ...] = (),
 ) -> LogEvent:
     return LogEvent(
         uuid=f"evt-{event_type}-{published.timestamp()}",
@@ -117,7 +117,7 @@ def event(
         reason=reason,
         display_message=event_type,
         target_ids=frozenset(targets),
-        changed=MappingProxyType(changed or {}),
+        changed_attributes=frozenset(changed),
     )
 
 
@@ -125,7 +125,8 @@ def push(published: datetime, result: str = "SUCCESS", reason: str | None = None
     return event("application.provision.user.push_profile", published, result, reason=reason)
 
 
-def profile_change(published: datetime, **changed: tuple[Any, Any]) -> LogEvent:
+def profile_change(published: datetime, *changed: str) -> LogEvent:
+    """Okta's update_profile event: the changed attributes' names, no values."""
     return event("user.account.update_profile", published, targets=(USER_ID,), changed=changed)
 
 

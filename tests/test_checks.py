@@ -198,7 +198,7 @@ async def test_mapping_create_only_is_fine_when_nothing_changed() -> None:
 async def test_mapping_reads_a_different_attribute_than_the_one_that_changed() -> None:
     facts = b.facts(
         mapping=b.mapping(lastName=("user.nickName", "PUSH")),
-        log=(b.profile_change(b.ago(days=1), lastName=("Smith", "Anderson")),),
+        log=(b.profile_change(b.ago(days=1), "lastName"),),
     )
     finding = await mapping.run(facts)
     assert finding.status is Status.PROBLEM
@@ -208,11 +208,37 @@ async def test_mapping_reads_a_different_attribute_than_the_one_that_changed() -
 async def test_mapping_missing_attribute_that_changed() -> None:
     facts = b.facts(
         mapping=b.mapping(lastName=("", "")),
-        log=(b.profile_change(b.ago(days=1), lastName=("Smith", "Anderson")),),
+        log=(b.profile_change(b.ago(days=1), "lastName"),),
     )
     finding = await mapping.run(facts)
     assert finding.status is Status.PROBLEM
     assert "not mapped" in finding.title
+
+
+async def test_a_changed_attribute_the_app_knows_by_another_name_is_traced() -> None:
+    """Google Workspace calls it familyName: a lastName change with familyName unmapped is
+    the mapping's fault, and the evidence sets Okta's value beside the app user's."""
+    facts = b.facts(
+        schema=b.schema("familyName"),
+        app_user=b.app_user(profile={"familyName": "Smith"}),
+        log=(b.profile_change(b.ago(days=1), "lastName"),),
+    )
+    finding = await mapping.run(facts)
+    assert finding.status is Status.PROBLEM
+    assert "familyName is not mapped" in finding.title
+    assert 'Okta has "Anderson"' in finding.title and 'user has "Smith"' in finding.title
+    assert finding.fix is not None and "map familyName from user.lastName" in finding.fix.summary
+
+
+async def test_what_changed_never_claims_an_old_value() -> None:
+    facts = b.facts(
+        mapping=b.mapping(lastName=("user.nickName", "PUSH")),
+        log=(b.profile_change(b.ago(days=1), "lastName"),),
+    )
+    finding = await mapping.run(facts)
+    said = " ".join([finding.title, finding.detail, *(v for _, v in finding.evidence)])
+    assert "changed in Okta 1 day ago" in said
+    assert " from " not in said.replace("mapped from", "")  # no "changed from X to Y"
 
 
 async def test_mapping_absent_for_the_user_type() -> None:

@@ -32,6 +32,21 @@ async def test_every_demo_scenario_names_its_cause(
     assert not [f for f in report.findings if f.status is Status.UNKNOWN]
 
 
+@pytest.mark.parametrize(
+    "case", [c for c in SCENARIOS if c.attribute], ids=lambda c: f"{c.user}-{c.app}"
+)
+async def test_asked_without_the_attribute_the_verdict_is_the_same(
+    case: Scenario, okta: OktaClient, fake_okta: FakeOkta
+) -> None:
+    """Helpdesks rarely name the attribute: what changed comes from the System Log's
+    update_profile events (names only, as Okta logs them), so the verdict must not move."""
+    named = await _diagnose(okta, fake_okta, case.user, case.app, case.attribute)
+    unnamed = await _diagnose(okta, fake_okta, case.user, case.app)
+    assert unnamed.verdict.check == named.verdict.check == case.expected_check, (
+        unnamed.verdict.summary
+    )
+
+
 async def test_no_request_is_made_twice(okta: OktaClient, fake_okta: FakeOkta) -> None:
     for case in SCENARIOS:
         fake_okta.requests.clear()

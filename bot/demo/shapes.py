@@ -549,21 +549,14 @@ def log_target(
     type: str,
     alternate_id: str,
     display_name: str,
-    change_details: Mapping[str, tuple[Any, Any]] | None = None,
 ) -> JSON:
-    """A LogEvent target; `change_details` maps attribute -> (from, to)."""
-    target: JSON = {
+    """A LogEvent target."""
+    return {
         "id": id,
         "type": type,
         "alternateId": alternate_id,
         "displayName": display_name,
     }
-    if change_details:
-        target["changeDetails"] = {
-            "from": {name: old for name, (old, _) in change_details.items()},
-            "to": {name: new for name, (_, new) in change_details.items()},
-        }
-    return target
 
 
 def log_event(

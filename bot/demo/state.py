@@ -288,10 +288,10 @@ class OrgState:
         at: datetime | None = None,
         actor: Mapping[str, Any] | None = None,
     ) -> JSON:
-        """Change a user's profile and log `user.account.update_profile` with changeDetails."""
+        """Change a user's profile and log `user.account.update_profile` as Okta does: the
+        changed attributes' names in `debugContext.debugData.changedAttributes`, no values."""
         target = self.user(user)
         at = at or self.now()
-        details = {name: (target["profile"].get(name), new) for name, new in changes.items()}
         target["profile"].update(changes)
         target["lastUpdated"] = iso(at)
         return self.log(
@@ -299,8 +299,8 @@ class OrgState:
             at,
             "SUCCESS",
             [target],
-            change_details=details,
             actor=actor or self.admin_actor(),
+            debug_data={"changedAttributes": ",".join(changes)},
         )
 
     def add_app(
@@ -641,9 +641,7 @@ class OrgState:
             display_name=f"{profile['firstName']} {profile['lastName']}",
         )
 
-    def _target(
-        self, obj: Mapping[str, Any], change_details: Mapping[str, tuple[Any, Any]] | None
-    ) -> JSON:
+    def _target(self, obj: Mapping[str, Any]) -> JSON:
         if isinstance(obj.get("type"), str) and "alternateId" in obj:
             return dict(obj)
         obj_id = obj["id"]
@@ -654,7 +652,6 @@ class OrgState:
                 type="User",
                 alternate_id=profile["login"],
                 display_name=f"{profile['firstName']} {profile['lastName']}",
-                change_details=change_details,
             )
         if obj_id in self.apps:
             label = self.apps[obj_id]["label"]
@@ -677,7 +674,6 @@ class OrgState:
         *,
         reason: str | None = None,
         legacy: str | None = None,
-        change_details: Mapping[str, tuple[Any, Any]] | None = None,
         actor: Mapping[str, Any] | None = None,
         severity: str | None = None,
         display_message: str = "",
@@ -686,15 +682,14 @@ class OrgState:
         """Record a System Log event.
 
         `targets` are users, apps and groups of this org (turned into User/AppInstance/UserGroup
-        targets) or ready-made targets such as `app_user_target(...)`; `change_details`
-        (attribute -> (from, to)) goes on the User target.
+        targets) or ready-made targets such as `app_user_target(...)`.
         """
         made = shapes.log_event(
             uuid=self.new_uuid(),
             published=published,
             event_type=event_type,
             result=result,
-            targets=[self._target(obj, change_details) for obj in targets],
+            targets=[self._target(obj) for obj in targets],
             actor=actor or shapes.SYSTEM_ACTOR,
             display_message=display_message,
             severity=severity,

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from checks import links
-from checks.attributes import AttributeView, for_facts
+from checks.attributes import AttributeView, for_facts, shown
+from checks.common import ago
 from checks.facts import Facts
 from checks.model import Finding, Fix, Status
 
@@ -13,10 +16,20 @@ CHECK = "mapping"
 _APPLIED = {"PUSH": "on create and update", "DONT_PUSH": "on create only"}
 
 
-def _row(view: AttributeView) -> tuple[str, str]:
-    if view.prop is None:
-        return view.name, "not mapped"
-    return view.name, f"{view.prop.expression} ({_APPLIED.get(view.prop.push_status, '?')})"
+def _row(view: AttributeView, now: datetime) -> tuple[str, str]:
+    mapped = (
+        "not mapped"
+        if view.prop is None
+        else f"{view.prop.expression} ({_APPLIED.get(view.prop.push_status, '?')})"
+    )
+    if view.changed is not None:
+        mapped += f" · user.{view.okta_name} changed in Okta {ago(view.changed, now)}"
+    return view.name, mapped
+
+
+def _values(view: AttributeView, label: str) -> str:
+    """Okta's value now beside Okta's copy of the app user (what was last pushed)."""
+    return f"Okta has {shown(view.okta_value)}; Okta's {label} user has {shown(view.app_value)}"
 
 
 def _faults(view: AttributeView, label: str) -> list[tuple[str, str]]:
@@ -26,7 +39,8 @@ def _faults(view: AttributeView, label: str) -> list[tuple[str, str]]:
     if view.unmapped:
         found.append(
             (
-                f"{label}'s {view.name} is not mapped from Okta, so Okta never sends it.",
+                f"{label}'s {view.name} is not mapped from Okta, so Okta never sends it "
+                f"({_values(view, label)}).",
                 f"map {view.name} from {source}",
             )
         )
@@ -34,7 +48,8 @@ def _faults(view: AttributeView, label: str) -> list[tuple[str, str]]:
         found.append(
             (
                 f"{label}'s {view.name} is mapped from {view.prop.expression}, not {source}, so "
-                f"a change to {view.okta_name} in Okta never reaches {label}.",
+                f"a change to {view.okta_name} in Okta never reaches {label} "
+                f"({_values(view, label)}).",
                 f"map {view.name} from {source} instead of {view.prop.expression}",
             )
         )
@@ -60,12 +75,12 @@ async def run(facts: Facts) -> Finding:
         )
         fix = Fix("mapping", False, f"Create the Okta to {app.label} mappings in Profile Editor.")
         return Finding(CHECK, Status.PROBLEM, title, fix=fix, link=link)
-    evidence = tuple(_row(v) for v in mapped.views)
+    evidence = tuple(_row(v, facts.now) for v in mapped.views)
     faults = [fault for v in mapped.views for fault in _faults(v, app.label)]
     if not faults:
         if facts.attribute and mapped.views and mapped.views[0].prop is not None:
             view = mapped.views[0]
-            title = f"{app.label}'s {view.name} is mapped from {_row(view)[1]}."
+            title = f"{app.label}'s {view.name} is mapped from {_row(view, facts.now)[1]}."
         else:
             title = f"{app.label}'s mapped attributes are applied on create and update."
         return Finding(CHECK, Status.OK, title, link=link, evidence=evidence)
