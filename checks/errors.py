@@ -50,9 +50,10 @@ class UserNotFound(Unresolved):
 
 
 class AppNotFound(Unresolved):
-    def __init__(self, message: str, candidates: tuple[str, ...] = ()) -> None:
+    def __init__(self, message: str, candidates: tuple[str, ...] = (), advice: str = "") -> None:
         super().__init__(message)
         self.candidates = candidates
+        self.advice = advice or "Use the app's label as shown in Applications > Applications."
 
 
 class NotAssigned(Unresolved):

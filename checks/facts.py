@@ -294,14 +294,25 @@ def _discard(task: asyncio.Future[Any]) -> None:
 
 
 def resolve_app(query: str, apps: list[App]) -> App:
-    """Pick the app a person meant: exact label, then exact name, then a unique prefix."""
+    """Pick the app a person meant: exact label, then exact name, then a unique prefix.
+
+    Real orgs hold several instances with one label (or of one app name): such a tie lists just
+    the tied instances, with the id that names each one unambiguously.
+    """
     wanted = query.casefold()
-    for exact in (
-        [a for a in apps if a.label.casefold() == wanted],
-        [a for a in apps if a.name.casefold() == wanted],
+    for field, exact in (
+        ("labelled", [a for a in apps if a.label.casefold() == wanted]),
+        ("named", [a for a in apps if a.name.casefold() == wanted]),
     ):
         if len(exact) == 1:
             return exact[0]
+        if exact:
+            listed = _listed(exact)
+            raise AppNotFound(
+                f"{len(exact)} Okta apps are {field} {query!r}.",
+                _described(listed, len(exact)),
+                f"Name one by its id instead, e.g. `why USER {listed[0].id}`.",
+            )
     prefixed = [
         a
         for a in apps
@@ -311,8 +322,25 @@ def resolve_app(query: str, apps: list[App]) -> App:
         return prefixed[0]
     if not prefixed:
         raise AppNotFound(f"No Okta app is labelled or named {query!r}.")
-    names = tuple(sorted(f"{a.label} ({a.name})" for a in prefixed))
-    raise AppNotFound(f"{query!r} matches {len(names)} apps.", names)
+    raise AppNotFound(
+        f"{query!r} matches {len(prefixed)} apps.",
+        _described(_listed(prefixed), len(prefixed)),
+        "Name the app by its full label, its name or its id.",
+    )
+
+
+LISTED_APPS = 10
+
+
+def _listed(apps: list[App]) -> list[App]:
+    """The first LISTED_APPS of the apps, in a stable order."""
+    return sorted(apps, key=lambda a: (a.label.casefold(), a.name, a.id))[:LISTED_APPS]
+
+
+def _described(listed: list[App], total: int) -> tuple[str, ...]:
+    """Apps told apart from others of the same label: by name, id and sign-on mode."""
+    lines = tuple(f"{a.label} ({a.name}, {a.id}, {a.sign_on_mode or 'no sign-on'})" for a in listed)
+    return lines + ((f"and {total - len(listed)} more",) if total > len(listed) else ())
 
 
 def _quoted(value: str) -> str:

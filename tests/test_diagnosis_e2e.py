@@ -124,8 +124,9 @@ async def test_ambiguous_app_lists_candidates(okta: OktaClient, fake_okta: FakeO
     report = await _diagnose(okta, fake_okta, "jdoe", "g")
     app = next(f for f in report.findings if f.check == "app")
     assert app.status is Status.PROBLEM
-    assert "GitHub (github)" in app.detail
-    assert "Google Workspace (google)" in app.detail
+    assert "GitHub (github, 0oa" in app.detail
+    assert "Google Workspace (google, 0oa" in app.detail
+    assert app.detail.endswith("Name the app by its full label, its name or its id.")
     assert report.verdict.check == "app"
 
 
@@ -147,3 +148,34 @@ async def test_ambiguous_short_name_lists_the_logins(okta: OktaClient, fake_okta
         == "'jdoe' matches several Okta users: jdoe@example.com, jdoe@partner.example.org."
     )
     assert report.user is None
+
+
+async def test_a_label_several_apps_share_lists_only_them_and_resolves_by_id(
+    okta: OktaClient, fake_okta: FakeOkta
+) -> None:
+    """Real orgs hold duplicate labels (a recorded one has two "My Web App 1" and three "My Web
+    App 10"): the tie lists the tied instances only, each with its id, and the id resolves."""
+    state = fake_okta.state
+    ones = [
+        state.add_app("app_one", "My Web App 1", sign_on_mode=mode)
+        for mode in ("SAML_2_0", "AUTO_LOGIN")
+    ]
+    for _ in range(3):
+        state.add_app("app_ten", "My Web App 10")
+
+    report = await _diagnose(okta, fake_okta, "jdoe", "my web app 1")
+
+    found = next(f for f in report.findings if f.check == "app")
+    assert found.status is Status.PROBLEM
+    assert found.title == "2 Okta apps are labelled 'my web app 1'."
+    for one in ones:
+        assert f"My Web App 1 (app_one, {one['id']}, {one['signOnMode']})" in found.detail
+    assert "app_ten" not in found.detail
+    assert found.detail.count("My Web App 1 (") == 2
+    assert (
+        f"by its id instead, e.g. `why USER {sorted(o['id'] for o in ones)[0]}`" in (found.detail)
+        or "by its id instead" in found.detail
+    )
+
+    by_id = await _diagnose(okta, fake_okta, "jdoe", ones[1]["id"])
+    assert by_id.app is not None and by_id.app.id == ones[1]["id"]

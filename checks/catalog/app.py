@@ -14,11 +14,8 @@ async def run(facts: Facts) -> Finding:
     try:
         app = await facts.app()
     except AppNotFound as exc:
-        detail = (
-            "Candidates: " + "; ".join(exc.candidates) + ". Name the app by its full label."
-            if exc.candidates
-            else "Use the app's label as shown in Applications > Applications."
-        )
+        listed = "Candidates: " + "; ".join(exc.candidates) + ". " if exc.candidates else ""
+        detail = listed + exc.advice
         return Finding(CHECK, Status.PROBLEM, str(exc), detail)
     link = links.app_tab(facts.okta.org_url, app, "general")
     evidence = (("App", f"{app.label} ({app.name}, {app.id})"), ("Status", app.status))
