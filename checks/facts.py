@@ -265,7 +265,9 @@ class Facts:
     async def _fetch_groups(self) -> tuple[Group, ...]:
         user, app = await asyncio.gather(self.user(), self.app())
         assigned, cached = await self._cached_or_fetched(
-            f"{app.id}:groups", lambda: self.okta.get_all(f"/api/v1/apps/{app.id}/groups")
+            f"{app.id}:groups",
+            # Okta's default page is 20 groups; ask for its largest (200) in one go.
+            lambda: self.okta.get_all(f"/api/v1/apps/{app.id}/groups", {"limit": 200}),
         )
         if not assigned:
             return ()
@@ -282,7 +284,9 @@ class Facts:
             if early is not None:
                 _discard(early)
         assigned_ids = {a["id"] for a in assigned}
-        return tuple(parse.group(g) for g in member_of if g["id"] in assigned_ids)
+        granting = [parse.group(g) for g in member_of if g["id"] in assigned_ids]
+        # The group Okta names on the assignment comes first: its profile is the one applied.
+        return tuple(sorted(granting, key=lambda g: g.id != app_user.group_id))
 
 
 def _discard(task: asyncio.Future[Any]) -> None:

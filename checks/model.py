@@ -75,6 +75,9 @@ class AppUser:
     status_changed: datetime | None
     user_name: str | None
     profile: Mapping[str, Any]
+    group_id: str | None = None
+    """For a group assignment, the group Okta names in `_links.group`: the one whose
+    assignment (and app profile) the user's assignment comes from."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +93,9 @@ class ProvisioningFeature:
 @dataclass(frozen=True, slots=True)
 class Connection:
     status: str
-    auth_scheme: str
+    auth_scheme: str | None
+    """None where Okta's answer has no `profile` (a connection never set up says only its
+    status)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,7 +77,15 @@ def app_user(data: Mapping[str, Any]) -> AppUser:
         status_changed=timestamp(data.get("statusChanged")),
         user_name=_dict(data.get("credentials")).get("userName"),
         profile=_frozen(data.get("profile")),
+        group_id=_last_segment(_dict(_dict(data.get("_links")).get("group")).get("href")),
     )
+
+
+def _last_segment(href: object) -> str | None:
+    """`00g…` of `https://…/api/v1/groups/00g…`."""
+    if not isinstance(href, str):
+        return None
+    return href.rstrip("/").rsplit("/", 1)[-1] or None
 
 
 def feature(data: Mapping[str, Any]) -> ProvisioningFeature:
@@ -98,7 +106,7 @@ def feature(data: Mapping[str, Any]) -> ProvisioningFeature:
 def connection(data: Mapping[str, Any]) -> Connection:
     return Connection(
         status=str(data.get("status") or "UNKNOWN"),
-        auth_scheme=str(_dict(data.get("profile")).get("authScheme") or "UNKNOWN"),
+        auth_scheme=_dict(data.get("profile")).get("authScheme") or None,
     )
 
 

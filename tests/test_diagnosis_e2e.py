@@ -179,3 +179,13 @@ async def test_a_label_several_apps_share_lists_only_them_and_resolves_by_id(
 
     by_id = await _diagnose(okta, fake_okta, "jdoe", ones[1]["id"])
     assert by_id.app is not None and by_id.app.id == ones[1]["id"]
+
+
+async def test_app_groups_are_read_in_pages_of_200_and_the_linked_group_is_named(
+    okta: OktaClient, fake_okta: FakeOkta
+) -> None:
+    report = await _diagnose(okta, fake_okta, "bwayne", "box")
+    [groups] = [r for r in fake_okta.requests if r.path.endswith("/groups") and "apps" in r.path]
+    assert groups.query.get("limit") == "200"  # Okta's default page holds only 20
+    found = next(f for f in report.findings if f.check == "group_assignment")
+    assert ("Profile from", "Sales (the group Okta names on the assignment)") in found.evidence

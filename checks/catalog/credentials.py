@@ -39,7 +39,8 @@ async def run(facts: Facts) -> Finding:
     ]
     evidence: list[tuple[str, str]] = []
     if connection is not None:
-        evidence.append(("Connection", f"{connection.status} ({connection.auth_scheme})"))
+        scheme = f" ({connection.auth_scheme})" if connection.auth_scheme else ""
+        evidence.append(("Connection", f"{connection.status}{scheme}"))
     evidence.append(("Last successful push", when_event(last_success, facts.now)))
     for event in failures[:3]:
         evidence.append((when(event.published, facts.now), event.reason or event.display_message))

@@ -21,7 +21,10 @@ async def run(facts: Facts) -> Finding:
         title = f"{user.display_name} is assigned to {app.label} individually."
         return Finding(CHECK, Status.OK, title, link=link, evidence=(("Scope", app_user.scope),))
     names = ", ".join(g.name for g in groups) or "a group (not readable)"
-    evidence = (("Scope", "GROUP"), ("Through", names))
+    evidence: tuple[tuple[str, str], ...] = (("Scope", "GROUP"), ("Through", names))
+    if app_user.group_id:
+        linked = next((g.name for g in groups if g.id == app_user.group_id), app_user.group_id)
+        evidence += (("Profile from", f"{linked} (the group Okta names on the assignment)"),)
     title = f"{user.display_name} gets {app.label} through {names}, so Unassign is greyed out."
     if app_user.external_id:
         return Finding(CHECK, Status.OK, title, link=link, evidence=evidence)
