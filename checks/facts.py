@@ -85,6 +85,8 @@ class Facts:
         self.now = now
         self._cache = cache
         self._tasks: dict[str, asyncio.Task[Any]] = {}
+        self._wanted: set[str] = set()
+        """Facts someone asked for (as opposed to fetched early on speculation)."""
 
     def know(self, name: str, value: object) -> None:
         """Preset a fact (or, given an exception, its failure) instead of fetching it."""
@@ -194,6 +196,23 @@ class Facts:
         """Groups assigned to the app that the user belongs to (only for group assignments)."""
         return self._once("groups", self._fetch_groups)
 
+    def member_of(self) -> Awaitable[tuple[Group, ...]]:
+        """Every group the user belongs to (for group assignments and group functions in
+        mapping expressions; asked for only when one of them needs it)."""
+        self._wanted.add("member_of")
+        return self._once("member_of", self._fetch_member_of)
+
+    def _drop_unwanted(self, name: str) -> None:
+        """Stop a fact fetched on speculation that nobody asked for after all."""
+        if name not in self._wanted and name in self._tasks:
+            _discard(self._tasks.pop(name))
+
+    async def _fetch_member_of(self) -> tuple[Group, ...]:
+        user = await self.user()
+        return tuple(
+            parse.group(g) for g in await self.okta.get_all(f"/api/v1/users/{user.id}/groups")
+        )
+
     async def _fetch_app_user(self) -> AppUser:
         user, app = await asyncio.gather(self.user(), self.app())
         try:
@@ -263,7 +282,7 @@ class Facts:
         )
 
     async def _fetch_groups(self) -> tuple[Group, ...]:
-        user, app = await asyncio.gather(self.user(), self.app())
+        app = await self.app()
         assigned, cached = await self._cached_or_fetched(
             f"{app.id}:groups",
             # Okta's default page is 20 groups; ask for its largest (200) in one go.
@@ -271,20 +290,19 @@ class Facts:
         )
         if not assigned:
             return ()
-        path = f"/api/v1/users/{user.id}/groups"
         # With the app's groups cached, ask for the user's groups alongside the app user rather
         # than after it: a request that may go unused buys a round trip for group members.
-        early = asyncio.ensure_future(self.okta.get_all(path)) if cached else None
+        if cached:
+            self._once("member_of", self._fetch_member_of)
         try:
             app_user = await self.app_user()
             if app_user.scope != "GROUP":
                 return ()
-            member_of = await early if early is not None else await self.okta.get_all(path)
+            member_of = await self.member_of()
         finally:
-            if early is not None:
-                _discard(early)
+            self._drop_unwanted("member_of")
         assigned_ids = {a["id"] for a in assigned}
-        granting = [parse.group(g) for g in member_of if g["id"] in assigned_ids]
+        granting = [g for g in member_of if g.id in assigned_ids]
         # The group Okta names on the assignment comes first: its profile is the one applied.
         return tuple(sorted(granting, key=lambda g: g.id != app_user.group_id))
 
