@@ -41,6 +41,11 @@ class OktaUnavailable(OktaError):
     """Okta could not be reached, timed out or answered 5xx."""
 
 
+class OktaMalformed(OktaError):
+    """Okta answered 2xx with something that is not the shape its API documents (an HTML
+    page from a proxy, `{}`, a list where an object belongs, an id that is no Okta id)."""
+
+
 class Unresolved(AttrsyncError):
     """A precondition of later checks does not hold (they are skipped, not unknown)."""
 

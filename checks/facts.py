@@ -9,6 +9,7 @@ short-lived cache; per-user facts never do.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
@@ -76,11 +77,9 @@ class Facts:
         now: datetime,
         cache: FactCache | None = None,
     ) -> None:
-        if not user_query.strip() or not app_query.strip():
-            raise UsageError("Name both the Okta user and the app, e.g. `why jdoe box`.")
+        self.user_query = _plausible(user_query, "user", path=True)
+        self.app_query = _plausible(app_query, "app", path=False)
         self.okta = okta
-        self.user_query = user_query.strip()
-        self.app_query = app_query.strip()
         self.attribute = attribute
         self.now = now
         self._cache = cache
@@ -152,7 +151,7 @@ class Facts:
 
     async def _fetch_app(self) -> App:
         query = self.app_query
-        if query.startswith("0oa") and " " not in query:
+        if APP_ID.fullmatch(query):
             try:
                 return parse.app(
                     await self._cached(f"app:{query}", self._getter(f"/api/v1/apps/{query}"))
@@ -249,13 +248,15 @@ class Facts:
         key = f"{app.id}:mappings:{user.type_id}"
         listed = await self._cached(key, lambda: self.okta.get_all("/api/v1/mappings", params))
         chosen = next(
-            (m for m in listed if m.get("source", {}).get("type", "user") == "user"), None
+            (m for m in listed if isinstance(m, dict) and _source_type(m) == "user"),
+            None,
         )
         if chosen is None:
             return None
-        path = f"/api/v1/mappings/{chosen['id']}"
+        mapping_id = parse.okta_id(chosen.get("id"), "profile mapping")
+        path = f"/api/v1/mappings/{mapping_id}"
         return parse.mapping(
-            await self._cached(f"{app.id}:mapping:{chosen['id']}", self._getter(path))
+            await self._cached(f"{app.id}:mapping:{mapping_id}", self._getter(path))
         )
 
     async def _fetch_schema(self) -> AppSchema:
@@ -305,6 +306,26 @@ class Facts:
         granting = [g for g in member_of if g.id in assigned_ids]
         # The group Okta names on the assignment comes first: its profile is the one applied.
         return tuple(sorted(granting, key=lambda g: g.id != app_user.group_id))
+
+
+def _source_type(mapping: Mapping[str, Any]) -> object:
+    source = mapping.get("source")
+    return source.get("type", "user") if isinstance(source, dict) else None
+
+
+APP_ID = re.compile(r"0oa[A-Za-z0-9]{17}")
+"""An app instance id as Okta makes them; only such a query is read as a path."""
+
+
+def _plausible(query: str, what: str, *, path: bool) -> str:
+    """The query stripped; UsageError for what cannot name an Okta object. A query that goes
+    into a URL path (`/users/{login}`) must not be `.` or `..`, which a URL resolves."""
+    value = query.strip()
+    if not value:
+        raise UsageError("Name both the Okta user and the app, e.g. `why jdoe box`.")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value) or (path and value in (".", "..")):
+        raise UsageError(f"{value!r} cannot name an Okta {what}.")
+    return value
 
 
 def _discard(task: asyncio.Future[Any]) -> None:

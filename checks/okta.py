@@ -27,6 +27,7 @@ from checks.errors import (
     OktaBadRequest,
     OktaError,
     OktaForbidden,
+    OktaMalformed,
     OktaNotFound,
     OktaRateLimited,
     OktaUnauthorized,
@@ -274,10 +275,15 @@ def _translate(
     method: str, url: str, status: int, text: str, headers: CIMultiDictProxy[str]
 ) -> OktaResponse:
     request_id = headers.get("X-Okta-Request-Id")
-    body = _json(text)
     if 200 <= status < 300:
+        try:
+            body = json.loads(text) if text else None
+        except ValueError:  # a proxy's or a captive portal's page, not Okta's JSON
+            raise OktaMalformed(
+                f"Okta answered {method} {_path_of(url)} with a page that is not JSON."
+            ) from None
         return OktaResponse(status, body, tuple(headers.getall("Link", [])), request_id)
-    error = _error_for(method, _path_of(url), status, body)
+    error = _error_for(method, _path_of(url), status, _json(text))
     error.request_id = request_id
     raise error
 

@@ -1,12 +1,18 @@
-"""Okta JSON -> the model's frozen facts, tolerant of fields Okta leaves out."""
+"""Okta JSON -> the model's frozen facts, tolerant of fields Okta leaves out.
+
+What Okta must send (an object, its id) is checked here, at the edge: anything else is one
+OktaMalformed with one sentence, never a KeyError deep inside a check.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
+from checks.errors import OktaMalformed
 from checks.model import (
     App,
     AppSchema,
@@ -40,34 +46,60 @@ def _frozen(value: Any) -> Mapping[str, Any]:
     return MappingProxyType(dict(_dict(value)))
 
 
-def user(data: Mapping[str, Any]) -> User:
+OKTA_ID = re.compile(r"[A-Za-z0-9]{1,64}")
+"""Okta's object ids are letters and digits (`00u…`, `0oa…`, `00g…`, `prm…`): an id of any
+other shape never goes into a URL."""
+
+
+def okta_id(value: Any, what: str) -> str:
+    if isinstance(value, str) and OKTA_ID.fullmatch(value):
+        return value
+    raise OktaMalformed(f"Okta answered with a {what} whose id is not an Okta id.")
+
+
+def _object(data: Any, what: str) -> Mapping[str, Any]:
+    if isinstance(data, Mapping):
+        return data
+    raise OktaMalformed(f"Okta answered with {type(data).__name__} where a {what} belongs.")
+
+
+def user(data: Any) -> User:
+    data = _object(data, "user")
+    user_id = okta_id(data.get("id"), "user")
     profile = _dict(data.get("profile"))
     name = " ".join(str(p) for p in (profile.get("firstName"), profile.get("lastName")) if p)
     return User(
-        id=str(data["id"]),
-        login=str(profile.get("login") or data["id"]),
+        id=user_id,
+        login=str(profile.get("login") or user_id),
         status=str(data.get("status") or "UNKNOWN"),
         type_id=_dict(data.get("type")).get("id"),
         profile=_frozen(profile),
         last_updated=timestamp(data.get("lastUpdated")),
-        display_name=name or str(profile.get("login") or data["id"]),
+        display_name=name or str(profile.get("login") or user_id),
     )
 
 
-def app(data: Mapping[str, Any]) -> App:
+def app(data: Any) -> App:
+    data = _object(data, "app")
+    app_id = okta_id(data.get("id"), "app")
     return App(
-        id=str(data["id"]),
+        id=app_id,
         name=str(data.get("name") or ""),
-        label=str(data.get("label") or data.get("name") or data["id"]),
+        label=str(data.get("label") or data.get("name") or app_id),
         status=str(data.get("status") or "UNKNOWN"),
         sign_on_mode=str(data.get("signOnMode") or ""),
-        features=frozenset(str(f) for f in data.get("features") or ()),
+        features=frozenset(str(f) for f in _list(data.get("features"))),
     )
 
 
-def app_user(data: Mapping[str, Any]) -> AppUser:
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def app_user(data: Any) -> AppUser:
+    data = _object(data, "app user")
     return AppUser(
-        user_id=str(data["id"]),
+        user_id=okta_id(data.get("id"), "app user"),
         external_id=data.get("externalId") or None,
         scope=str(data.get("scope") or "USER"),
         status=str(data.get("status") or "UNKNOWN"),
@@ -82,13 +114,15 @@ def app_user(data: Mapping[str, Any]) -> AppUser:
 
 
 def _last_segment(href: object) -> str | None:
-    """`00g…` of `https://…/api/v1/groups/00g…`."""
+    """`00g…` of `https://…/api/v1/groups/00g…` (None unless it is an Okta id)."""
     if not isinstance(href, str):
         return None
-    return href.rstrip("/").rsplit("/", 1)[-1] or None
+    last = href.rstrip("/").rsplit("/", 1)[-1]
+    return last if OKTA_ID.fullmatch(last) else None
 
 
-def feature(data: Mapping[str, Any]) -> ProvisioningFeature:
+def feature(data: Any) -> ProvisioningFeature:
+    data = _object(data, "application feature")
     caps = _dict(data.get("capabilities"))
     create, update = _dict(caps.get("create")), _dict(caps.get("update"))
 
@@ -103,28 +137,30 @@ def feature(data: Mapping[str, Any]) -> ProvisioningFeature:
     )
 
 
-def connection(data: Mapping[str, Any]) -> Connection:
+def connection(data: Any) -> Connection:
+    data = _object(data, "provisioning connection")
     return Connection(
         status=str(data.get("status") or "UNKNOWN"),
         auth_scheme=_dict(data.get("profile")).get("authScheme") or None,
     )
 
 
-def mapping(data: Mapping[str, Any]) -> ProfileMapping:
+def mapping(data: Any) -> ProfileMapping:
+    data = _object(data, "profile mapping")
     properties = {
         name: MappingProperty(str(p.get("expression") or ""), str(p.get("pushStatus") or "PUSH"))
         for name, p in _dict(data.get("properties")).items()
         if isinstance(p, dict) and p.get("expression")
     }
     return ProfileMapping(
-        id=str(data["id"]),
+        id=okta_id(data.get("id"), "profile mapping"),
         source_id=str(_dict(data.get("source")).get("id") or ""),
         properties=MappingProxyType(properties),
     )
 
 
-def schema(data: Mapping[str, Any]) -> AppSchema:
-    definitions = _dict(data.get("definitions"))
+def schema(data: Any) -> AppSchema:
+    definitions = _dict(_object(data, "app user schema").get("definitions"))
     attributes: dict[str, SchemaAttribute] = {}
     for part in ("base", "custom"):
         for name, prop in _dict(_dict(definitions.get(part)).get("properties")).items():
@@ -139,13 +175,16 @@ def schema(data: Mapping[str, Any]) -> AppSchema:
     return AppSchema(MappingProxyType(attributes))
 
 
-def group(data: Mapping[str, Any]) -> Group:
-    return Group(id=str(data["id"]), name=str(_dict(data.get("profile")).get("name") or data["id"]))
+def group(data: Any) -> Group:
+    data = _object(data, "group")
+    group_id = okta_id(data.get("id"), "group")
+    return Group(id=group_id, name=str(_dict(data.get("profile")).get("name") or group_id))
 
 
-def log_event(data: Mapping[str, Any]) -> LogEvent:
+def log_event(data: Any) -> LogEvent:
+    data = _object(data, "System Log event")
     outcome = _dict(data.get("outcome"))
-    targets = [_dict(t) for t in data.get("target") or ()]
+    targets = [_dict(t) for t in _list(data.get("target"))]
     debug = _dict(_dict(data.get("debugContext")).get("debugData"))
     changed = str(debug.get("changedAttributes") or "")
     return LogEvent(

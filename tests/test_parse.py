@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from checks import parse
+from checks.errors import OktaMalformed
 
 
 def test_a_connection_without_a_profile_has_no_auth_scheme() -> None:
@@ -41,3 +44,11 @@ def test_update_profile_names_changed_attributes_without_values() -> None:
     assert event.changed_attributes == frozenset({"lastName", "title"})
     bare = parse.log_event({"eventType": "user.account.update_profile", "debugContext": {}})
     assert bare.changed_attributes == frozenset()
+
+
+@pytest.mark.parametrize("bad", ["", "../../users/x", "0oa/..", "00u 1", None, 12, "a" * 65])
+def test_only_okta_shaped_ids_are_taken(bad: object) -> None:
+    with pytest.raises(OktaMalformed):
+        parse.app({"id": bad, "label": "Box"})
+    with pytest.raises(OktaMalformed):
+        parse.mapping({"id": bad, "properties": {}})

@@ -39,6 +39,9 @@ class Fault:
     wait: float = 0.0
     hold: Literal["before", "after"] | None = None
     skip: int = 0
+    raw: str | None = None
+    """A body to answer as is (with `http_status`, default 200): a proxy's HTML page, `{}`."""
+    content_type: str = "application/json"
     hits: int = 0
     dropped: int = 0
     held: asyncio.Event = field(default_factory=asyncio.Event)
@@ -110,6 +113,27 @@ class Fault:
     ) -> Fault:
         """Hold matching requests until `release()`, before or after applying them."""
         return cls(path=path, method=method, times=times, hold=when, skip=skip)
+
+    @classmethod
+    def answer(
+        cls,
+        raw: str,
+        *,
+        path: str = ".*",
+        method: str | None = None,
+        status: int = 200,
+        content_type: str = "application/json",
+        times: int | None = None,
+    ) -> Fault:
+        """Answer `raw` instead of handling the request: a malformed success, for one."""
+        return cls(
+            path=path,
+            method=method,
+            times=times,
+            http_status=status,
+            raw=raw,
+            content_type=content_type,
+        )
 
     def release(self, *, drop: bool = False) -> None:
         """Let held requests go on; `drop` cuts a request held before it was applied."""

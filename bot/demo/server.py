@@ -70,6 +70,8 @@ class RecordedRequest:
     mutated: bool = False
     fault: Fault | None = None
     dropped: bool = False
+    raw_path: str = ""
+    """The path as sent, still percent-encoded (`path` is decoded)."""
 
     @property
     def duration(self) -> float | None:
@@ -141,6 +143,7 @@ class FakeOkta:
             headers=dict(request.headers),
             body=await _parsed_body(request),
             started=time.monotonic(),
+            raw_path=request.rel_url.raw_path,
         )
         self.requests.append(recorded)
         try:
@@ -223,6 +226,12 @@ class FakeOkta:
         )
 
     def _fault_answer(self, fault: Fault) -> web.Response:
+        if fault.raw is not None:
+            raw = web.Response(
+                text=fault.raw, status=fault.http_status or 200, content_type=fault.content_type
+            )
+            self._stamp(raw, rate_headers=True)
+            return raw
         body = shapes.error(fault.code or "E0000009", fault.summary, error_id=_error_id())
         response = web.Response(
             body=json.dumps(body).encode(),
