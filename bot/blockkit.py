@@ -63,7 +63,12 @@ def actions(*buttons: ButtonElement) -> ActionsBlock:
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """What chat.postMessage, chat.update and response_url posts take: blocks and a fallback."""
+    """What chat.postMessage, chat.update and response_url posts take: blocks and a fallback.
+
+    The one escaping rule: `text` and every block's text are mrkdwn the bot wrote, so every
+    value from Okta or a person goes in through `escape()` (or `link()`), the fallback `text`
+    included: Slack shows it in notifications, where `<!channel>` would ping everyone.
+    """
 
     text: str
     blocks: tuple[Block, ...] = ()

@@ -95,7 +95,7 @@ def _continued(finding: Finding, rows: list[str]) -> Message:
             chunk = []
         chunk.append(row)
     blocks.append(section("\n".join(chunk)))
-    return Message(f"{finding.title} (continued)", tuple(blocks))
+    return Message(f"{escape(finding.title)} (continued)", tuple(blocks))
 
 
 def _fix_button(check: str, fix: Fix | None, fix_id: str | None) -> ButtonElement | None:

@@ -53,7 +53,8 @@ def approval_request(approval: Approval) -> Message:
                 button("Reject", REJECT, approval.id, danger=True),
             )
         )
-    return Message(f"Fix requested: {plan.summary} ({approval.state.value.lower()})", tuple(blocks))
+    state = approval.state.value.lower()
+    return Message(f"Fix requested: {escape(plan.summary)} ({state})", tuple(blocks))
 
 
 def _state_line(approval: Approval) -> str:
@@ -74,7 +75,7 @@ def manual_fix(check: str, fix: Fix, detail: str, offer_id: str, why: str | None
         section(text),
         actions(button("Re-check", f"{RECHECK}:{check}", offer_id)),
     )
-    return Message(f"Fix for {check}: {fix.summary}", blocks)
+    return Message(f"Fix for {check}: {escape(fix.summary)}", blocks)
 
 
 _NOT_VERIFIED = {
@@ -116,7 +117,7 @@ def stalled_alert(approval: Approval, done: list[str], retry_in: float) -> Messa
         f"attrsync tries again in about {minutes} min and keeps trying; it notices when "
         f"someone does it by hand. *By hand:* {escape(plan.manual or 'see the steps above')}"
     )
-    return Message(f"Needs attention: {plan.summary}", (section(text),))
+    return Message(f"Needs attention: {escape(plan.summary)}", (section(text),))
 
 
 def stall_resolved(approval: Approval) -> Message:

@@ -26,7 +26,8 @@ from bot.approvals.requests import expire_due, show
 from bot.approvals.runs import Lease, Leases, RedisJournal
 from bot.approvals.states import FAIL, FINISH, STALL, START, Move, State
 from bot.approvals.store import GROUP, Approval
-from bot.blockkit import Message
+from bot.blockkit import Message, escape
+from bot.render import notice
 from bot.services import Services
 from bot.slackapi import SLACK_FAILURES, slack_error
 from bot.store import as_text
@@ -268,7 +269,7 @@ class Worker:
         try:
             report = await diagnose(self._facts(plan))
         except AttrsyncError as exc:
-            await self._say(approval, Message(f"Could not re-check: {exc}"))
+            await self._say(approval, notice(f"Could not re-check: {escape(exc)}"))
             return
         finding = next((f for f in report.findings if f.check == plan.check), None)
         remaining = [
