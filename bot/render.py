@@ -11,6 +11,7 @@ from bot.blockkit import (
     MAX_SECTION_TEXT,
     Message,
     button,
+    clip,
     context,
     escape,
     link,
@@ -72,30 +73,43 @@ def _verdict(result: Report) -> str:
 
 def _finding_text(finding: Finding) -> tuple[str, list[str]]:
     """The section text, and the evidence rows left for the thread."""
-    head = [f"{_EMOJI[finding.status]} *{escape(finding.title)}*"]
-    if finding.detail:
-        head.append(escape(finding.detail))
     rows = [f"• {escape(label)}: {escape(value)}" for label, value in finding.evidence]
     tail = [link(finding.link, "Open in the Okta admin console")] if finding.link else []
+    # The pointer to the thread and the console link must survive any cut: the title and
+    # detail get what room they leave, and a cut detail goes to the thread whole.
+    room = MAX_SECTION_TEXT - len("\n".join(tail)) - 80
+    head = f"{_EMOJI[finding.status]} *{escape(finding.title)}*"
+    if finding.detail:
+        head += "\n" + escape(finding.detail)
+    if len(head) > room:
+        rows.insert(0, escape(finding.detail))
+        head = clip(head, room)
     shown, rest = rows[:EVIDENCE_SHOWN], rows[EVIDENCE_SHOWN:]
-    while shown and len("\n".join(head + shown + tail)) > MAX_SECTION_TEXT - 60:
+    if len(head) >= room:
+        shown, rest = [], rows
+    while shown and len("\n".join([head, *shown, *tail])) > MAX_SECTION_TEXT - 60:
         rest.insert(0, shown.pop())
     if rest:
         shown.append(f"_… and {len(rest)} more in the thread_")
-    return "\n".join(head + shown + tail), rest
+    return "\n".join([head, *shown, *tail]), rest
 
 
 def _continued(finding: Finding, rows: list[str]) -> Message:
     title = f"*{escape(finding.title)}* (continued)"
     blocks: list[Block] = []
     chunk: list[str] = [title]
-    for row in rows:
-        if len("\n".join([*chunk, row])) > MAX_SECTION_TEXT:
+    pieces = [row[n : n + PIECE] for row in rows for n in range(0, max(len(row), 1), PIECE)]
+    for piece in pieces:
+        if len("\n".join([*chunk, piece])) > MAX_SECTION_TEXT:
             blocks.append(section("\n".join(chunk)))
             chunk = []
-        chunk.append(row)
+        chunk.append(piece)
     blocks.append(section("\n".join(chunk)))
     return Message(f"{escape(finding.title)} (continued)", tuple(blocks))
+
+
+PIECE = MAX_SECTION_TEXT - 100
+"""A thread row longer than a section is split into pieces of this size, never clipped."""
 
 
 def _fix_button(check: str, fix: Fix | None, fix_id: str | None) -> ButtonElement | None:

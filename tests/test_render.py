@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from slack_sdk.models.blocks import Block
 
 from bot import render
-from bot.approvals.render import manual_fix
+from bot.approvals.render import approval_request, manual_fix, plan_details
+from bot.approvals.states import State
+from bot.approvals.store import Approval
 from bot.blockkit import MAX_BLOCKS, Message, button, context, escape, link, section
 from checks.diagnose import diagnose
 from checks.model import Finding, Fix, Report, Status, Verdict
+from checks.remediation.model import Plan, Step
 from tests import builders as b
 
 
@@ -93,3 +98,65 @@ def test_manual_fix_escapes_okta_text_and_offers_recheck() -> None:
     assert "&lt;jdoe&gt;" in message["blocks"][0]["text"]["text"]
     [recheck] = message["blocks"][1]["elements"]
     assert (recheck["action_id"], recheck["value"]) == ("recheck:external_id", "offer-1")
+
+
+def _section_texts(message: Message) -> list[str]:
+    return [b["text"]["text"] for b in message.payload()["blocks"] if b.get("type") == "section"]
+
+
+def test_a_huge_detail_never_cuts_the_pointer_or_the_console_link() -> None:
+    finding = Finding(
+        "mapping",
+        Status.PROBLEM,
+        "T" * 400,
+        "D" * 6000,
+        link="https://acme.okta.com/admin/app/boxnet",
+        evidence=tuple((f"row {i}", "v" * 200) for i in range(30)),
+    )
+    result = Report(None, None, Verdict("mapping", "x"), (finding,))
+    rendered = render.report(result, asked="why x y", requester=None, fix_ids={})
+    text = next(t for t in _section_texts(rendered.report) if t.startswith(":red_circle: *T"))
+    assert len(text) <= 3000
+    assert "more in the thread_" in text
+    assert text.endswith("<https://acme.okta.com/admin/app/boxnet|Open in the Okta admin console>")
+    thread = "".join(t for message in rendered.thread for t in _section_texts(message))
+    assert thread.count("D") == 6000  # the detail is whole in the thread, split, not clipped
+    assert "row 29" in thread
+
+
+def _wide_mapping_approval() -> Approval:
+    names = [f"attribute{i:03d}_{'x' * 30}" for i in range(300)]
+    described = "; ".join(f"{n} from user.{n} on create and update" for n in names)
+    step = Step(
+        f"Update the Okta to Box mapping: {described}",
+        "POST",
+        "/api/v1/mappings/prm1box0000000000001",
+        {"properties": {n: {"expression": f"user.{n}", "pushStatus": "PUSH"} for n in names}},
+    )
+    plan = Plan(
+        "mapping", "mapping", "00u1", "jdoe@example.com", "0oa1", "Box",
+        f"In the Okta to Box mapping, map {described}.", "Every user of Box.", "A push.", (step,),
+    )  # fmt: skip
+    return Approval("a1", State.PENDING, plan, plan.digest(), "U0BOB", "C1", "1.2", 0.0, 9.0)
+
+
+def test_an_approval_request_always_shows_every_call_and_its_body() -> None:
+    approval = _wide_mapping_approval()
+    texts = _section_texts(approval_request(approval))
+    calls = next(t for t in texts if t.startswith("*What will change*"))
+    assert len(calls) <= 3000
+    assert "`POST /api/v1/mappings/prm1box0000000000001`" in calls
+    assert "is in full just above, in the thread" in calls
+    details = plan_details(approval.plan)
+    posted = "".join(t for message in details for t in _section_texts(message))
+    for name in approval.plan.steps[0].body["properties"]:
+        assert name in posted
+    assert all(len(m.payload()["blocks"]) <= MAX_BLOCKS for m in details)
+
+
+def test_a_short_body_is_shown_in_the_request_itself() -> None:
+    step = Step("Turn on", "PUT", "/api/v1/apps/0oa1/features/USER_PROVISIONING", {"a": 1})
+    plan = replace(_wide_mapping_approval().plan, steps=(step,), summary="Turn on.")
+    approval = Approval("a1", State.PENDING, plan, plan.digest(), "U0BOB", "C1", None, 0.0, 9.0)
+    assert '`{"a": 1}`' in "".join(_section_texts(approval_request(approval)))
+    assert plan_details(plan) == ()

@@ -6,7 +6,7 @@ import json
 import logging
 
 from bot import render
-from bot.approvals.render import approval_request, manual_fix
+from bot.approvals.render import approval_request, manual_fix, plan_details
 from bot.approvals.states import APPROVE, REJECT, WITHDRAW, Move
 from bot.approvals.store import Approval, Moved
 from bot.blockkit import Message, escape
@@ -71,6 +71,12 @@ async def _request(
     if not created.new:
         return await _already_open(services, approval)
     try:
+        # What does not fit in the request goes first: no Approve button is ever shown for
+        # calls an approver could not read in full.
+        for details in plan_details(plan):
+            await services.slack.chat_postMessage(
+                channel=offer.channel, thread_ts=thread_ts, **details.payload()
+            )
         posted = await services.slack.chat_postMessage(
             channel=offer.channel, thread_ts=thread_ts, **approval_request(approval).payload()
         )
