@@ -175,9 +175,20 @@ async def _post(services: Services, question: Question, report: Report) -> str:
                 raise
         return ""
     ts = str(posted["ts"])
-    for message in rendered.thread:
-        await slack.chat_postMessage(channel=question.channel, thread_ts=ts, **message.payload())
-    link = await slack.chat_getPermalink(channel=question.channel, message_ts=ts)
+    # The report is out: from here a Slack failure loses a detail, never the answer (and
+    # is not "Slack refused the report", after which asking again would post it twice).
+    try:
+        for message in rendered.thread:
+            await slack.chat_postMessage(
+                channel=question.channel, thread_ts=ts, **message.payload()
+            )
+    except SLACK_FAILURES as exc:
+        log.warning("the report's thread could not be posted: %s", slack_error(exc))
+    try:
+        link = await slack.chat_getPermalink(channel=question.channel, message_ts=ts)
+    except SLACK_FAILURES as exc:
+        log.warning("no permalink for the report: %s", slack_error(exc))
+        return ""
     return str(link.get("permalink") or "")
 
 
@@ -187,6 +198,8 @@ def _earlier(question: Question, earlier: Earlier) -> Message:
         return render.notice(
             f"{subject} was diagnosed here moments ago: <{earlier.permalink}|see that report>."
         )
+    if earlier.answered:
+        return render.notice(f"{subject} was diagnosed here moments ago; see the report above.")
     return render.notice(f"{subject} is being diagnosed already; the report will appear here.")
 
 

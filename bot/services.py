@@ -18,6 +18,9 @@ from bot.store import Store
 from checks.okta import OktaClient, OktaSettings
 
 REDIS_CONNECTIONS = 64
+SLACK_TIMEOUT = 10.0
+"""Seconds for any one Slack Web API call. slack_sdk applies its own `timeout` only to sessions
+it makes itself, so the shared session carries it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +36,7 @@ class Services:
 
 def slack_client(slack: SlackSettings, session: aiohttp.ClientSession) -> AsyncWebClient:
     return AsyncWebClient(
-        token=slack.bot_token, base_url=slack.api_url, timeout=10, session=session
+        token=slack.bot_token, base_url=slack.api_url, timeout=int(SLACK_TIMEOUT), session=session
     )
 
 
@@ -55,7 +58,9 @@ async def open_services(settings: Settings, okta: OktaSettings) -> AsyncIterator
         redis = Redis(connection_pool=pool)
         stack.push_async_callback(redis.aclose)
         stack.push_async_callback(pool.disconnect)
-        session = await stack.enter_async_context(aiohttp.ClientSession())
+        session = await stack.enter_async_context(
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT))
+        )
         web = slack_client(slack, session)
         store = Store(
             redis,

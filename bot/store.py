@@ -17,6 +17,8 @@ from checks.model import Fix
 DEFAULT_PREFIX = "attrsync:"
 RECENT = 10
 """Diagnoses per person shown in App Home."""
+_ANSWERED = "answered:"
+"""Prefix of a claim's value once its report is out (the permalink follows, if any)."""
 DUPLICATE_WINDOW = 60
 """Seconds during which the same question in the same channel links to the first answer."""
 
@@ -55,8 +57,10 @@ class RedisFactCache:
 
 @dataclass(frozen=True, slots=True)
 class Earlier:
-    """The same question was asked moments ago; `permalink` is None while it is still running."""
+    """The same question was asked moments ago: still running, or answered (with a link to the
+    report when Slack gave one)."""
 
+    answered: bool
     permalink: str | None
 
 
@@ -98,11 +102,11 @@ class Store:
         key = f"{self.prefix}asked:{_digest(*question)}"
         if await self.redis.set(key, "", nx=True, ex=DUPLICATE_WINDOW):
             return key
-        earlier = await self.redis.get(key)
-        return Earlier(as_text(earlier) or None)
+        earlier = as_text(await self.redis.get(key))
+        return Earlier(bool(earlier), earlier.removeprefix(_ANSWERED) or None)
 
     async def answered(self, key: str, permalink: str) -> None:
-        await self.redis.set(key, permalink, keepttl=True, xx=True)
+        await self.redis.set(key, _ANSWERED + permalink, keepttl=True, xx=True)
 
     async def release(self, key: str) -> None:
         """Forget a claim whose answer failed, so that asking again runs again."""
