@@ -17,9 +17,18 @@ from datetime import datetime
 from typing import Any
 
 from checks.errors import NotAssigned, OktaError, UsageError
-from checks.expressions import CannotEvaluate, evaluate, referenced_attributes
+from checks.expressions import CannotEvaluate, evaluate, needs_groups, referenced_attributes
 from checks.facts import PROFILE_UPDATE, Facts
-from checks.model import App, AppSchema, AppUser, LogEvent, MappingProperty, ProfileMapping, User
+from checks.model import (
+    App,
+    AppSchema,
+    AppUser,
+    Group,
+    LogEvent,
+    MappingProperty,
+    ProfileMapping,
+    User,
+)
 
 EQUIVALENTS: Mapping[str, str] = {
     "familyName": "lastName",
@@ -122,6 +131,7 @@ def views(
     mapping: ProfileMapping | None,
     app_user: AppUser | None,
     changes: Mapping[str, datetime],
+    groups: tuple[Group, ...] | None = None,
 ) -> tuple[AttributeView, ...]:
     """The attributes worth judging: the one asked about, else every mapped attribute and every
     app attribute whose Okta attribute (same name or equivalent) the log names as changed."""
@@ -137,7 +147,7 @@ def views(
         names = sorted([*properties, *changed_here], key=str.casefold)
     app_profile = app_user.profile if app_user else None
     return tuple(
-        _view(n, properties.get(n), user, app_profile, changes, asked=asked is not None)
+        _view(n, properties.get(n), user, app_profile, changes, groups, asked=asked is not None)
         for n in names
     )
 
@@ -148,6 +158,7 @@ def _view(
     user: User,
     app_profile: Mapping[str, Any] | None,
     changes: Mapping[str, datetime],
+    groups: tuple[Group, ...] | None,
     *,
     asked: bool,
 ) -> AttributeView:
@@ -158,7 +169,7 @@ def _view(
     if prop is not None:
         try:
             reads = referenced_attributes(prop.expression)
-            would_send = evaluate(prop.expression, user.profile, app_profile)
+            would_send = evaluate(prop.expression, user.profile, app_profile, groups=groups)
         except CannotEvaluate as exc:
             cannot = str(exc)
     return AttributeView(
@@ -199,10 +210,13 @@ async def for_facts(facts: Facts) -> MappedAttributes:
     user, app, schema, mapping = await asyncio.gather(
         facts.user(), facts.app(), facts.schema(), facts.mapping()
     )
-    app_user, events = await asyncio.gather(
-        facts.app_user(), facts.log_events(), return_exceptions=True
+    app_user, events, groups = await asyncio.gather(
+        facts.app_user(),
+        facts.log_events(),
+        _groups_if_needed(facts, mapping),
+        return_exceptions=True,
     )
-    for outcome in (app_user, events):
+    for outcome in (app_user, events, groups):
         if isinstance(outcome, BaseException) and not isinstance(outcome, (NotAssigned, OktaError)):
             raise outcome
     found = views(
@@ -213,5 +227,17 @@ async def for_facts(facts: Facts) -> MappedAttributes:
         mapping=mapping,
         app_user=app_user if isinstance(app_user, AppUser) else None,
         changes=recent_changes(user, events if isinstance(events, tuple) else ()),
+        # Unreadable groups leave group expressions "cannot evaluate", never guessed.
+        groups=groups if isinstance(groups, tuple) else None,
     )
     return MappedAttributes(user, app, mapping, found)
+
+
+async def _groups_if_needed(
+    facts: Facts, mapping: ProfileMapping | None
+) -> tuple[Group, ...] | None:
+    """The user's groups, read only when a mapping expression calls a group function."""
+    expressions = mapping.properties.values() if mapping else ()
+    if not any(needs_groups(p.expression) for p in expressions):
+        return None
+    return await facts.member_of()

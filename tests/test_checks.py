@@ -274,6 +274,33 @@ async def test_preview_cannot_evaluate_says_so() -> None:
     assert finding.title.startswith(f"cannot evaluate locally: {expression}")
 
 
+async def test_group_functions_are_evaluated_with_the_users_groups() -> None:
+    expression = 'isMemberOfGroupName("Sales") ? "Sales team" : "Staff"'
+    facts = b.facts(
+        attribute="title",
+        mapping=b.mapping(title=(expression, "PUSH")),
+        member_of=b.groups("Sales", "Everyone"),
+        app_user=b.app_user(profile={"title": "Staff"}),
+    )
+    finding = await preview.run(facts)
+    assert finding.status is Status.PROBLEM
+    assert finding.evidence == (
+        ("title", 'Okta "Engineer" · mapping gives "Sales team" · Box user has "Staff"'),
+    )
+
+
+async def test_unreadable_groups_leave_a_group_expression_unevaluated() -> None:
+    expression = 'isMemberOfGroupName("Sales") ? "Sales team" : "Staff"'
+    facts = b.facts(
+        attribute="title",
+        mapping=b.mapping(title=(expression, "PUSH")),
+        member_of=OktaForbidden("Okta refused GET /api/v1/users/x/groups (no scope)."),
+    )
+    finding = await preview.run(facts)
+    assert finding.status is Status.UNKNOWN
+    assert "needs the user's groups" in finding.title
+
+
 async def test_external_id_missing_on_box_with_deactivate_users_is_manual() -> None:
     box = b.app(features=b.app().features | {"PUSH_USER_DEACTIVATION"})
     facts = b.facts(app=box, app_user=b.app_user(external_id=None))

@@ -1,0 +1,76 @@
+"""Local evaluator for Okta Expression Language (EL) mapping expressions: exact or refused.
+
+Okta EL is a subset of Spring SpEL plus Okta's functions. This package parses SpEL's grammar
+(`parser`), applies Java value semantics (`java`) and the functions of Okta's reference
+(`strings`, `arrays`, `groups`), and refuses with a reason (`CannotEvaluate`) wherever the
+result depends on something attrsync does not have (`unavailable`) or Okta does not document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+
+from checks.expressions import evaluator
+from checks.expressions.errors import CannotEvaluate, Refused
+from checks.expressions.groups import FUNCTIONS as GROUP_FUNCTIONS
+from checks.expressions.nodes import Call, Node, Ref, walk
+from checks.expressions.parser import parse
+from checks.model import Group
+
+__all__ = ["CannotEvaluate", "evaluate", "needs_groups", "referenced_attributes"]
+
+
+def evaluate(
+    expression: str,
+    user: Mapping[str, object],
+    appuser: Mapping[str, object] | None = None,
+    *,
+    groups: Sequence[Group] | None = None,
+) -> object:
+    """The value Okta's mapping gives for this user: str, int, float, bool, None or a list.
+
+    `user` is the Okta user's profile as the Users API returns it, `appuser` the app user's
+    profile, `groups` the user's groups (needed only when `needs_groups(expression)`)."""
+    with _reported_as(expression):
+        scope = evaluator.Scope(user, appuser, tuple(groups) if groups is not None else None)
+        return evaluator.run(parse(expression), scope)
+
+
+def referenced_attributes(expression: str) -> frozenset[str]:
+    """Names of the Okta user attributes the expression reads (`user.x` or `source.x`)."""
+    with _reported_as(expression):
+        return frozenset(name for node in walk(parse(expression)) for name in _reads(node))
+
+
+def needs_groups(expression: str) -> bool:
+    """Whether evaluating may call a group function, so the caller fetches the user's groups
+    only then. False for an expression that does not parse (evaluate says why)."""
+    try:
+        with _reported_as(expression):
+            tree = parse(expression)
+            return any(
+                isinstance(node, Call) and node.function in GROUP_FUNCTIONS for node in walk(tree)
+            )
+    except CannotEvaluate:
+        return False
+
+
+def _reads(node: Node) -> tuple[str, ...]:
+    if not isinstance(node, Ref) or len(node.path) < 2:
+        return ()
+    root, name = node.path[:2]
+    if root not in evaluator.OKTA_USER_ROOTS:
+        return ()
+    # An unset displayName reads as firstName + " " + lastName (see evaluator).
+    return (name, "firstName", "lastName") if name == "displayName" else (name,)
+
+
+@contextmanager
+def _reported_as(expression: str) -> Iterator[None]:
+    try:
+        yield
+    except Refused as exc:
+        raise CannotEvaluate(expression, str(exc)) from exc
+    except RecursionError as exc:
+        raise CannotEvaluate(expression, "too deeply nested") from exc

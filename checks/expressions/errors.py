@@ -1,0 +1,18 @@
+"""The evaluator's two failures: the public one, and the internal one it is raised from."""
+
+from __future__ import annotations
+
+
+class CannotEvaluate(Exception):
+    """The expression is outside what this package can evaluate exactly; `reason` says why."""
+
+    def __init__(self, expression: str, reason: str | None = None) -> None:
+        self.expression = expression
+        self.reason = reason
+        suffix = f" ({reason})" if reason else ""
+        super().__init__(f"cannot evaluate locally: {expression}{suffix}")
+
+
+class Refused(Exception):
+    """Raised deep inside parsing or evaluation with the reason only; the public functions
+    wrap it in CannotEvaluate with the whole expression."""
