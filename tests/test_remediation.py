@@ -12,15 +12,17 @@ from typing import Any
 
 import pytest
 
+from bot.demo.org import SCENARIOS, Scenario
 from bot.demo.server import FakeOkta, Fault, RecordedRequest
 from bot.demo.shapes import JSON
 from checks.diagnose import diagnose
 from checks.facts import Facts
 from checks.model import Finding, Report, Status
 from checks.okta import OktaClient
+from checks.registry import CHECKS, VERDICT_RANK
 from checks.remediation.execute import Entry, Outcome, execute
 from checks.remediation.model import NotAutomatable, NothingToDo, Plan, Step
-from checks.remediation.registry import plan_fix
+from checks.remediation.registry import FIX_MODULES, PLANNERS, plan_fix
 
 WAIT = 0.5
 POLL = 0.01
@@ -534,3 +536,38 @@ async def test_plans_survive_json(okta: OktaClient, google_unlinked: FakeOkta) -
         assert all(isinstance(s, Step) for s in restored.steps)
         assert restored.digest() == plan.digest()
     assert not writes(fake)
+
+
+# 6. One truth per fix ------------------------------------------------------------------------
+
+
+def test_check_ids_ranking_and_fix_planners_agree() -> None:
+    check_ids = [check_id for check_id, _ in CHECKS]
+    assert sorted(check_ids) == sorted(VERDICT_RANK)
+    assert len(set(check_ids)) == len(check_ids)
+    for module in FIX_MODULES:
+        assert module.CHECK in check_ids, module.__name__
+        assert PLANNERS[module.FIX] is module.plan
+
+
+@pytest.mark.parametrize("case", SCENARIOS, ids=lambda c: f"{c.user}-{c.app}")
+async def test_a_fix_button_is_automated_exactly_when_its_planner_plans(
+    case: Scenario, okta: OktaClient, fake_okta: FakeOkta
+) -> None:
+    """The check's Fix and the planner read the same blocker: no "Fix it…" button the planner
+    then refuses, no console step the planner could have done."""
+    report = await diagnose(facts(okta, fake_okta, case.user, case.app))
+    for finding in report.findings:
+        if finding.fix is None or finding.fix.id not in PLANNERS:
+            continue
+        try:
+            planned: Plan | None = await plan_fix(
+                finding.fix.id, facts(okta, fake_okta, case.user, case.app)
+            )
+        except NotAutomatable:
+            planned = None
+        except NothingToDo:
+            continue
+        assert (planned is not None) == finding.fix.automated, (finding.check, finding.fix)
+        if planned is not None:
+            assert planned.check == finding.check

@@ -6,8 +6,9 @@ import asyncio
 
 from checks import links
 from checks.common import deactivate_users_on, provisioned_app, when
-from checks.facts import FEATURES_API_APPS, Facts
+from checks.facts import Facts
 from checks.model import Finding, Fix, Status
+from checks.remediation import relink
 
 CHECK = "external_id"
 
@@ -33,25 +34,19 @@ async def run(facts: Facts) -> Finding:
         "This happens when a user is assigned before provisioning is enabled. The cure is to "
         "unassign and reassign the user while provisioning is on (test with one user first)."
     )
-    if app_user.scope == "GROUP":
-        detail += " The assignment comes from a group, so convert it to an individual one first."
-    deactivating = deactivate_users_on(app, feature)
-    if deactivating and app.name not in FEATURES_API_APPS:
-        detail += (
-            f' "Deactivate Users" is on and Okta\'s API cannot switch it off for {app.label}: '
-            f"an unassign now would deactivate the {app.label} account. Switch it off in "
-            f"{app.label} > Provisioning > To App, then re-check to get the automated relink."
-        )
-        fix = Fix(
-            "relink",
-            False,
-            f"Switch off Deactivate Users for {app.label}, then unassign and reassign "
-            f"{user.login}.",
-        )
+    # The relink module alone decides whether the relink can be automated now.
+    blocked = await relink.blocker(facts)
+    if blocked:
+        detail += " " + blocked
+        fix = Fix(relink.FIX, False, blocked)
     else:
-        switch = " with Deactivate Users switched off meanwhile" if deactivating else ""
+        switch = (
+            " with Deactivate Users switched off meanwhile"
+            if deactivate_users_on(app, feature)
+            else ""
+        )
         fix = Fix(
-            "relink",
+            relink.FIX,
             True,
             f"Unassign and reassign {user.login} in {app.label}{switch}, keeping the username.",
         )

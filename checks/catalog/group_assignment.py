@@ -7,6 +7,7 @@ import asyncio
 from checks import links
 from checks.facts import Facts
 from checks.model import Finding, Fix, Status
+from checks.remediation import convert_assignment
 
 CHECK = "group_assignment"
 
@@ -33,7 +34,7 @@ async def run(facts: Facts) -> Finding:
         "(pencil icon > Assignment Master: Administrator), or unassign the group."
     )
     fix = Fix(
-        "convert_assignment",
+        convert_assignment.FIX,
         True,
         f"Convert {user.login}'s {app.label} assignment from group to individual.",
     )

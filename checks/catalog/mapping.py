@@ -10,6 +10,7 @@ from checks.attributes import AttributeView, for_facts, shown
 from checks.common import ago
 from checks.facts import Facts
 from checks.model import Finding, Fix, Status
+from checks.remediation.mapping import FIX
 
 CHECK = "mapping"
 
@@ -73,7 +74,7 @@ async def run(facts: Facts) -> Finding:
             f"No Okta-to-{app.label} mapping exists for {user.display_name}'s user type, so "
             "Okta sends no attributes."
         )
-        fix = Fix("mapping", False, f"Create the Okta to {app.label} mappings in Profile Editor.")
+        fix = Fix(FIX, False, f"Create the Okta to {app.label} mappings in Profile Editor.")
         return Finding(CHECK, Status.PROBLEM, title, fix=fix, link=link)
     evidence = tuple(_row(v, facts.now) for v in mapped.views)
     faults = [fault for v in mapped.views for fault in _faults(v, app.label)]
@@ -93,5 +94,5 @@ async def run(facts: Facts) -> Finding:
     detail = "".join(f"{problem}\n" for problem, _ in listed)
     detail += f"See Directory > Profile Editor > {app.label} > Mappings > Okta to {app.label}."
     summary = "In the Okta to " + app.label + " mapping: " + "; ".join(c for _, c in faults) + "."
-    fix = Fix("mapping", True, summary[0].upper() + summary[1:])
+    fix = Fix(FIX, True, summary[0].upper() + summary[1:])
     return Finding(CHECK, Status.PROBLEM, title, detail, fix, link, evidence)

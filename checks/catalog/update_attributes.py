@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from checks import links
 from checks.common import provisioned_app, update_attributes_on
-from checks.facts import FEATURES_API_APPS, Facts
+from checks.facts import Facts
 from checks.model import Finding, Fix, Status
+from checks.remediation import update_attributes
 
 CHECK = "update_attributes"
 
@@ -21,18 +22,15 @@ async def run(facts: Facts) -> Finding:
         f'"Update User Attributes" is off for {app.label}, so Okta never sends changed '
         "attributes to it."
     )
-    if app.name in FEATURES_API_APPS:
+    blocked = await update_attributes.blocker(facts)
+    if blocked:
+        fix = Fix(update_attributes.FIX, False, blocked)
+        detail = f"Okta's API cannot change this setting for {app.label}; it is a console step."
+    else:
         fix = Fix(
-            "enable_update_attributes",
+            update_attributes.FIX,
             True,
             f"Turn on Update User Attributes for {app.label} through Okta's features API.",
         )
         detail = "attrsync can switch it on after a second person approves."
-    else:
-        fix = Fix(
-            "enable_update_attributes",
-            False,
-            f"In {app.label} > Provisioning > To App, Edit, tick Update User Attributes, Save.",
-        )
-        detail = f"Okta's API cannot change this setting for {app.label}; it is a console step."
     return Finding(CHECK, Status.PROBLEM, title, detail, fix, link, (("Read from", source),))

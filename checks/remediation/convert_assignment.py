@@ -8,6 +8,7 @@ from checks.facts import Facts
 from checks.remediation.model import NothingToDo, Plan, Probe, Step
 
 FIX = "convert_assignment"
+CHECK = "group_assignment"
 
 
 async def plan(facts: Facts) -> Plan:
@@ -17,7 +18,7 @@ async def plan(facts: Facts) -> Plan:
     path = f"/api/v1/apps/{app.id}/users/{user.id}"
     return Plan(
         fix=FIX,
-        check="group_assignment",
+        check=CHECK,
         user_id=user.id,
         user_login=user.login,
         app_id=app.id,

@@ -9,6 +9,7 @@ from checks.facts import Facts
 from checks.remediation.model import NothingToDo, Plan, Probe, Step
 
 FIX = "mapping"
+CHECK = "mapping"
 
 
 def _property(view: AttributeView) -> dict[str, Any] | None:
@@ -37,7 +38,7 @@ async def plan(facts: Facts) -> Plan:
     )
     return Plan(
         fix=FIX,
-        check="mapping",
+        check=CHECK,
         user_id=user.id,
         user_login=user.login,
         app_id=app.id,

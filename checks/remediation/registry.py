@@ -10,9 +10,11 @@ from checks.remediation.model import NotAutomatable, Plan
 
 Planner = Callable[[Facts], Awaitable[Plan]]
 
-PLANNERS: dict[str, Planner] = {
-    module.FIX: module.plan for module in (update_attributes, mapping, convert_assignment, relink)
-}
+FIX_MODULES = (update_attributes, mapping, convert_assignment, relink)
+"""Each module is the one truth about its fix: FIX (its id), CHECK (the check whose finding
+offers it), plan(facts) and, where the fix is not always possible, blocker(facts)."""
+
+PLANNERS: dict[str, Planner] = {module.FIX: module.plan for module in FIX_MODULES}
 
 
 async def plan_fix(fix_id: str, facts: Facts) -> Plan:

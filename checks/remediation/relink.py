@@ -14,6 +14,28 @@ from checks.facts import FEATURES_API_APPS, Facts
 from checks.remediation.model import NotAutomatable, NothingToDo, Plan, Probe, Step
 
 FIX = "relink"
+CHECK = "external_id"
+
+
+async def blocker(facts: Facts) -> str | None:
+    """Why the relink cannot be automated for these facts now (and what to do), if it cannot."""
+    user, app, feature, app_user = await asyncio.gather(
+        facts.user(), facts.app(), facts.feature(), facts.app_user()
+    )
+    if app_user.scope == "GROUP":
+        groups = ", ".join(g.name for g in await facts.granting_groups()) or "a group"
+        return (
+            f"{user.login} gets {app.label} through {groups}, and Okta refuses to unassign a "
+            "user a group still grants the app: convert the assignment to an individual one "
+            "(or remove them from the group), then re-check."
+        )
+    if deactivate_users_on(app, feature) and app.name not in FEATURES_API_APPS:
+        return (
+            f'"Deactivate Users" is on for {app.label} and Okta\'s API cannot switch it off, so '
+            f"unassigning {user.login} would deactivate their {app.label} account. Switch it off "
+            f"in {app.label} > Provisioning > To App, then re-check to get the automated relink."
+        )
+    return None
 
 
 async def plan(facts: Facts) -> Plan:
@@ -22,20 +44,10 @@ async def plan(facts: Facts) -> Plan:
     )
     if app_user.external_id:
         raise NothingToDo(f"{user.login}'s {app.label} account is linked already.")
-    if app_user.scope == "GROUP":
-        groups = ", ".join(g.name for g in await facts.granting_groups()) or "a group"
-        raise NotAutomatable(
-            f"{user.login} gets {app.label} through {groups}, and Okta refuses to unassign a "
-            "user a group still grants the app: remove them from the group (or convert the "
-            "assignment and remove the group), then re-check."
-        )
+    blocked = await blocker(facts)
+    if blocked:
+        raise NotAutomatable(blocked)
     deactivating = deactivate_users_on(app, feature)
-    if deactivating and app.name not in FEATURES_API_APPS:
-        raise NotAutomatable(
-            f'"Deactivate Users" is on for {app.label} and Okta\'s API cannot switch it off, so '
-            f"unassigning {user.login} would deactivate their {app.label} account. Switch it off "
-            f"in {app.label} > Provisioning > To App, then re-check to get the automated relink."
-        )
     mapped = set(mapping.properties) if mapping else set()
     # Mapped attributes are Okta's to set; only the others are given back on reassignment.
     kept = {k: v for k, v in sorted(app_user.profile.items()) if k not in mapped and v is not None}
@@ -95,7 +107,7 @@ async def plan(facts: Facts) -> Plan:
         )
     return Plan(
         fix=FIX,
-        check="external_id",
+        check=CHECK,
         user_id=user.id,
         user_login=user.login,
         app_id=app.id,

@@ -9,21 +9,30 @@ from checks.facts import FEATURES_API_APPS, Facts
 from checks.remediation.model import NotAutomatable, NothingToDo, Plan, Probe, Step
 
 FIX = "enable_update_attributes"
+CHECK = "update_attributes"
+
+
+async def blocker(facts: Facts) -> str | None:
+    app = await facts.app()
+    if app.name in FEATURES_API_APPS:
+        return None
+    return (
+        f"Okta's API cannot change Update User Attributes for {app.label}: in {app.label} > "
+        "Provisioning > To App: Edit, tick Update User Attributes, Save; then re-check."
+    )
 
 
 async def plan(facts: Facts) -> Plan:
     user, app, feature = await asyncio.gather(facts.user(), facts.app(), facts.feature())
-    if app.name not in FEATURES_API_APPS:
-        raise NotAutomatable(
-            f"Okta's API cannot change Update User Attributes for {app.label}: in {app.label} > "
-            "Provisioning > To App: Edit, tick Update User Attributes, Save; then re-check."
-        )
+    blocked = await blocker(facts)
+    if blocked:
+        raise NotAutomatable(blocked)
     if update_attributes_on(app, feature):
         raise NothingToDo(f"Update User Attributes is already on for {app.label}.")
     features = f"/api/v1/apps/{app.id}/features/USER_PROVISIONING"
     return Plan(
         fix=FIX,
-        check="update_attributes",
+        check=CHECK,
         user_id=user.id,
         user_login=user.login,
         app_id=app.id,
