@@ -41,8 +41,10 @@ def slack_client(slack: SlackSettings, session: aiohttp.ClientSession) -> AsyncW
 
 
 @asynccontextmanager
-async def open_services(settings: Settings, okta: OktaSettings) -> AsyncIterator[Services]:
-    """Open Okta, Redis and Slack clients for the life of the bot."""
+async def open_services(
+    settings: Settings, okta: OktaSettings, *, clock: Callable[[], datetime] | None = None
+) -> AsyncIterator[Services]:
+    """Open Okta, Redis and Slack clients for the life of the bot (`clock`: tests' own)."""
     slack = settings.require_slack()
     async with AsyncExitStack() as stack:
         okta_client = await stack.enter_async_context(OktaClient.open(okta))
@@ -62,6 +64,7 @@ async def open_services(settings: Settings, okta: OktaSettings) -> AsyncIterator
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT))
         )
         web = slack_client(slack, session)
+        clock = clock or _utc_now
         store = Store(
             redis,
             fact_ttl=settings.fact_cache_ttl,
@@ -73,7 +76,14 @@ async def open_services(settings: Settings, okta: OktaSettings) -> AsyncIterator
             okta=okta_client,
             store=store,
             slack=web,
-            approvals=Approvals(redis, ttl=settings.approval_ttl, prefix=settings.redis_prefix),
-            audit=Audit(redis, web, settings.audit_channel, settings.redis_prefix),
-            clock=lambda: datetime.now(UTC),
+            approvals=Approvals(
+                redis, ttl=settings.approval_ttl, prefix=settings.redis_prefix, clock=clock
+            ),
+            audit=Audit(redis, web, settings.audit_channel, settings.redis_prefix, clock),
+            clock=clock,
         )
+
+
+def _utc_now() -> datetime:
+    """The one clock: every process's idea of now (tests inject their own)."""
+    return datetime.now(UTC)

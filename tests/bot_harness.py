@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -83,8 +84,10 @@ class Bot:
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings, slack: FakeSlack) -> AsyncIterator[Bot]:
-    async with open_services(settings, settings.require_okta()) as services:
+async def running_bot(
+    settings: Settings, slack: FakeSlack, *, clock: Callable[[], datetime] | None = None
+) -> AsyncIterator[Bot]:
+    async with open_services(settings, settings.require_okta(), clock=clock) as services:
         bolt = build_app(services)
         async with (
             http_server(bolt, services, "127.0.0.1", 0) as url,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -156,10 +157,11 @@ async def test_reject(bot: Bot, fake_okta: FakeOkta) -> None:
 
 
 async def test_expired_request(fake_okta: FakeOkta, slack: FakeSlack) -> None:
-    settings = bot_settings(fake_okta.url, slack, ATTRSYNC_APPROVAL_TTL="1")
-    async with running_bot(settings, slack) as bot:
+    settings = bot_settings(fake_okta.url, slack, ATTRSYNC_APPROVAL_TTL="60")
+    now = [datetime.now(UTC)]
+    async with running_bot(settings, slack, clock=lambda: now[0]) as bot:
         channel, approval_id, request = await request_fix(bot, "why iupd zoom", "update_attributes")
-        await asyncio.sleep(1.1)
+        now[0] += timedelta(seconds=61)  # the injected clock: no waiting for the expiry
         said = await click(
             bot, "approval:approve", approval_id, APPROVER, channel, request.answer["ts"]
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -153,7 +154,7 @@ class _Slack:
 
 async def test_the_audit_channel_gets_inert_text(redis: Redis) -> None:
     slack = _Slack()
-    audit = Audit(redis, slack, "C0AUDIT", "attrsync-test-escaping:")  # type: ignore[arg-type]
+    audit = Audit(redis, slack, "C0AUDIT", "attrsync-test-escaping:", lambda: datetime.now(UTC))  # type: ignore[arg-type]
     try:
         await audit.record("stalled", hostile_approval(), actor="U0APPROVER", result=EVIL)
     finally:

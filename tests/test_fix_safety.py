@@ -15,6 +15,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -569,7 +570,7 @@ async def test_approving_many_keeps_the_jobs_stream_trimmed(
     redis: Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(approvals_store, "JOBS_MAXLEN", 10)
-    approvals = Approvals(redis, ttl=3600, prefix=prefix)
+    approvals = Approvals(redis, ttl=3600, prefix=prefix, clock=lambda: datetime.now(UTC))
     for n in range(ENQUEUED):
         created = await approvals.create(
             _plan(n), offer_id=f"offer{n}", requester=REQUESTER, channel="C0TRIM", thread_ts=None
@@ -582,7 +583,7 @@ async def test_promoting_many_retries_keeps_the_jobs_stream_trimmed(
     redis: Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(approvals_store, "JOBS_MAXLEN", 10)
-    approvals = Approvals(redis, ttl=3600, prefix=prefix)
+    approvals = Approvals(redis, ttl=3600, prefix=prefix, clock=lambda: datetime.now(UTC))
     await redis.zadd(f"{prefix}jobs:retry", {f"stalled{n}": 0 for n in range(ENQUEUED)})
     promoted = 0
     while promoted < ENQUEUED:
@@ -689,7 +690,7 @@ async def test_an_expired_lease_passes_to_another_worker_and_fences_the_first(
 
 
 async def test_a_lost_lease_cannot_move_the_request(redis: Redis, prefix: str) -> None:
-    approvals = Approvals(redis, ttl=3600, prefix=prefix)
+    approvals = Approvals(redis, ttl=3600, prefix=prefix, clock=lambda: datetime.now(UTC))
     created = await approvals.create(
         _plan(1), offer_id="offer1", requester=REQUESTER, channel="C0FENCE", thread_ts=None
     )

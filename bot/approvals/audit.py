@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, cast
 
 from redis.asyncio import Redis
@@ -23,8 +23,14 @@ log = logging.getLogger(__name__)
 
 class Audit:
     def __init__(
-        self, redis: Redis, slack: AsyncWebClient, channel: str | None, prefix: str
+        self,
+        redis: Redis,
+        slack: AsyncWebClient,
+        channel: str | None,
+        prefix: str,
+        clock: Callable[[], datetime],
     ) -> None:
+        self._clock = clock
         self._redis = redis
         self._stream = f"{prefix}audit"
         self._slack = slack
@@ -43,7 +49,7 @@ class Audit:
         """Append to the stream; post in the audit channel too unless `announce` is False."""
         plan = approval.plan
         entry = {
-            "at": f"{time.time():.3f}",
+            "at": f"{self._clock().timestamp():.3f}",
             "event": event,
             "approval": approval.id,
             "actor": actor,

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
@@ -27,6 +27,7 @@ KEEP_FOR = 30 * 86400
 JOBS_MAXLEN = 10_000
 """The jobs stream is trimmed to about this many entries (acknowledged ones are history)."""
 GROUP = "workers"
+Clock = Callable[[], datetime]
 
 # Every script checks before it writes and makes the fallible writes (XADD to a key that may
 # be of the wrong type) first: Redis does not roll a script back, so nothing may fail after
@@ -154,8 +155,9 @@ class Created:
 
 
 class Approvals:
-    def __init__(self, redis: Redis, *, ttl: float, prefix: str) -> None:
+    def __init__(self, redis: Redis, *, ttl: float, prefix: str, clock: Clock) -> None:
         self._redis = redis
+        self._clock = clock
         self._ttl = ttl
         self._prefix = prefix
         self._key = f"{prefix}approval:"
@@ -171,7 +173,7 @@ class Approvals:
         self, plan: Plan, *, offer_id: str, requester: str, channel: str, thread_ts: str | None
     ) -> Created:
         """A new PENDING request for this fix offer, unless one is open already."""
-        now = time.time()
+        now = self._now()
         approval_id = secrets.token_urlsafe(12)
         expires = now + self._ttl
         fields: dict[str, Any] = {
@@ -198,6 +200,9 @@ class Approvals:
         )
         return Created(as_text(found), bool(new))
 
+    def _now(self) -> float:
+        return self._clock().timestamp()
+
     async def get(self, approval_id: str) -> Approval | None:
         raw = await self._redis.hgetall(self._key + approval_id)
         return Approval.from_redis(approval_id, raw) if raw else None
@@ -223,7 +228,7 @@ class Approvals:
             raise ValueError(f"moving to {move.to} needs the run's lease")
         attention = {True: "add", False: "remove", None: ""}[move.attention]
         args: list[Any] = [
-            time.time(),
+            self._now(),
             ",".join(sorted(move.sources)) or "-",
             move.to.value,
             approval_id,
@@ -256,11 +261,11 @@ class Approvals:
 
     async def due(self) -> list[str]:
         """Ids of pending requests past their expiry."""
-        return [as_text(i) for i in await self._redis.zrangebyscore(self._pending, 0, time.time())]
+        return [as_text(i) for i in await self._redis.zrangebyscore(self._pending, 0, self._now())]
 
     async def pending(self, limit: int = 20) -> list[Approval]:
         ids = await self._redis.zrangebyscore(
-            self._pending, time.time(), "+inf", start=0, num=limit
+            self._pending, self._now(), "+inf", start=0, num=limit
         )
         return await self._states(ids, {State.PENDING})
 
@@ -273,7 +278,7 @@ class Approvals:
         """Put the stalled runs that are due again on the jobs stream."""
         return int(
             await self._promote(
-                keys=[self._retry, self.jobs], args=[time.time(), JOBS_MAXLEN, limit]
+                keys=[self._retry, self.jobs], args=[self._now(), JOBS_MAXLEN, limit]
             )
         )
 

@@ -227,7 +227,7 @@ class Worker:
             STALL,
             lease,
             entry,
-            retry_at=time.time() + delay,
+            retry_at=self._services.clock().timestamp() + delay,
             result=outcome.stalled or "",
             stalls=stalls,
         )
