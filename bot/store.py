@@ -12,6 +12,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.keys import Keys
 from checks.model import Fix
 
 DEFAULT_PREFIX = "attrsync:"
@@ -39,11 +40,11 @@ class RedisFactCache:
     def __init__(self, redis: Redis, ttl: float, prefix: str = DEFAULT_PREFIX) -> None:
         self._redis = redis
         self._ttl_ms = max(1, int(ttl * 1000))
-        self._prefix = prefix
+        self._keys = Keys(prefix)
 
     async def get(self, key: str) -> Any | None:
         try:
-            raw = await self._redis.get(f"{self._prefix}facts:{_digest(key)}")
+            raw = await self._redis.get(self._keys.facts(_digest(key)))
         except RedisError:  # a cache that is down is a cache that misses
             return None
         return None if raw is None else json.loads(raw)
@@ -51,7 +52,7 @@ class RedisFactCache:
     async def set(self, key: str, value: Any) -> None:
         with contextlib.suppress(RedisError):
             await self._redis.set(
-                f"{self._prefix}facts:{_digest(key)}", json.dumps(value), px=self._ttl_ms
+                self._keys.facts(_digest(key)), json.dumps(value), px=self._ttl_ms
             )
 
 
@@ -93,13 +94,14 @@ class Store:
     ) -> None:
         self.redis = redis
         self.prefix = prefix
+        self.keys = Keys(prefix)
         """Every key attrsync writes starts with it (ATTRSYNC_REDIS_PREFIX)."""
         self.facts = RedisFactCache(redis, fact_ttl, prefix)
         self._offer_ttl = max(1, int(offer_ttl))
 
     async def claim(self, *question: str) -> str | Earlier:
         """A key to answer this question under, or the earlier answer to link to instead."""
-        key = f"{self.prefix}asked:{_digest(*question)}"
+        key = self.keys.asked(_digest(*question))
         if await self.redis.set(key, "", nx=True, ex=DUPLICATE_WINDOW):
             return key
         earlier = as_text(await self.redis.get(key))
@@ -114,16 +116,16 @@ class Store:
 
     async def save_offer(self, offer: FixOffer) -> str:
         offer_id = secrets.token_urlsafe(12)
-        await self.redis.set(f"{self.prefix}offer:{offer_id}", offer.to_json(), ex=self._offer_ttl)
+        await self.redis.set(self.keys.offer(offer_id), offer.to_json(), ex=self._offer_ttl)
         return offer_id
 
     async def forget_facts(self) -> None:
         """Drop every cached app-level fact: attrsync just changed something in Okta."""
-        async for key in self.redis.scan_iter(match=f"{self.prefix}facts:*", count=500):
+        async for key in self.redis.scan_iter(match=self.keys.all_facts, count=500):
             await self.redis.delete(key)
 
     async def remember_diagnosis(self, user: str, entry: dict[str, str]) -> None:
-        key = f"{self.prefix}recent:{user}"
+        key = self.keys.recent(user)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.lpush(key, json.dumps(entry))
             pipe.ltrim(key, 0, RECENT - 1)
@@ -131,10 +133,8 @@ class Store:
             await pipe.execute()
 
     async def recent_diagnoses(self, user: str) -> list[dict[str, str]]:
-        return [
-            json.loads(raw) for raw in await self.redis.lrange(f"{self.prefix}recent:{user}", 0, -1)
-        ]
+        return [json.loads(raw) for raw in await self.redis.lrange(self.keys.recent(user), 0, -1)]
 
     async def load_offer(self, offer_id: str) -> FixOffer | None:
-        raw = await self.redis.get(f"{self.prefix}offer:{offer_id}")
+        raw = await self.redis.get(self.keys.offer(offer_id))
         return None if raw is None else FixOffer.from_json(raw)

@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.approvals.store import Approval, describe
 from bot.blockkit import escape
+from bot.keys import Keys
 from bot.slackapi import SLACK_FAILURES, slack_error
 from bot.store import as_text
 
@@ -32,7 +33,7 @@ class Audit:
     ) -> None:
         self._clock = clock
         self._redis = redis
-        self._stream = f"{prefix}audit"
+        self._stream = Keys(prefix).audit
         self._slack = slack
         self._channel = channel
 
@@ -77,7 +78,7 @@ class Audit:
 
 async def read(redis: Redis, prefix: str, count: int) -> list[dict[str, Any]]:
     """The newest `count` audit entries, oldest first."""
-    entries = await redis.xrevrange(f"{prefix}audit", count=count) or []
+    entries = await redis.xrevrange(Keys(prefix).audit, count=count) or []
     return [
         {"id": as_text(entry_id), **{as_text(k): as_text(v) for k, v in (fields or {}).items()}}
         for entry_id, fields in reversed(entries)

@@ -39,8 +39,8 @@ async def request_fix(
     """
     if not offer.fix.automated or offer.user_id is None or offer.app_id is None:
         return manual_fix(offer.check, offer.fix, offer.detail, offer_id, None)
-    redis, prefix = services.store.redis, services.store.prefix
-    planning = f"{prefix}offer:{offer_id}:planning"
+    redis = services.store.redis
+    planning = services.store.keys.offer_planning(offer_id)
     if not await redis.set(planning, clicker, nx=True, ex=PLANNING_SECONDS):
         return render.notice("A request for this fix is being posted in the thread right now.")
     try:
@@ -185,7 +185,7 @@ async def is_approver(services: Services, user: str) -> bool:
 
 
 async def _group_members(services: Services, group: str) -> set[str]:
-    key = f"{services.store.prefix}usergroup:{group}"
+    key = services.store.keys.usergroup(group)
     cached = await services.store.redis.get(key)
     if cached is not None:
         return set(json.loads(as_text(cached)))

@@ -21,6 +21,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.keys import Keys
 from bot.store import as_text
 from checks.remediation.execute import Entry, LeaseLost
 
@@ -90,16 +91,16 @@ class Lease:
 class Leases:
     def __init__(self, redis: Redis, prefix: str, *, ttl_ms: int) -> None:
         self._redis = redis
-        self._prefix = prefix
+        self._keys = Keys(prefix)
         self.ttl_ms = ttl_ms
         self._acquire = redis.register_script(_ACQUIRE)
 
     async def acquire(self, approval_id: str, scopes: Sequence[str], worker: str) -> Lease | None:
         """The run's lease, or None while anyone (another worker, another run on the same
         assignment or app) holds one of its scopes."""
-        keys = [f"{self._prefix}lock:{scope}" for scope in scopes]
+        keys = [self._keys.lock(scope) for scope in scopes]
         got, value = await self._acquire(
-            keys=[*keys, f"{self._prefix}lock-fence"], args=[approval_id, worker, self.ttl_ms]
+            keys=[*keys, self._keys.fence], args=[approval_id, worker, self.ttl_ms]
         )
         return Lease(self._redis, keys, as_text(value), self.ttl_ms) if got else None
 
@@ -130,7 +131,7 @@ class RedisJournal:
 
     def __init__(self, redis: Redis, prefix: str, run_id: str, lease: Lease) -> None:
         self._redis = redis
-        self._key = f"{prefix}run:{run_id}"
+        self._key = Keys(prefix).run(run_id)
         self._lease = lease
         self._write = redis.register_script(_WRITE)
 

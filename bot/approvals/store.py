@@ -19,6 +19,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.approvals.states import EXPIRE, FINAL, OPEN, Move, State
+from bot.keys import Keys
 from bot.store import as_text
 from checks.remediation.model import Plan
 
@@ -159,12 +160,12 @@ class Approvals:
         self._redis = redis
         self._clock = clock
         self._ttl = ttl
-        self._prefix = prefix
-        self._key = f"{prefix}approval:"
-        self._pending = f"{prefix}approvals:pending"
-        self._attention = f"{prefix}approvals:attention"
-        self.jobs = f"{prefix}jobs"
-        self._retry = f"{prefix}jobs:retry"
+        self._keys = keys = Keys(prefix)
+        self._key = keys.approval_prefix
+        self._pending = keys.pending
+        self._attention = keys.attention
+        self.jobs = keys.jobs
+        self._retry = keys.retries
         self._move = redis.register_script(_MOVE)
         self._create = redis.register_script(_CREATE)
         self._promote = redis.register_script(_PROMOTE)
@@ -192,7 +193,7 @@ class Approvals:
             args += [name, value]
         new, found = await self._create(
             keys=[
-                f"{self._prefix}offer:{offer_id}:approval",
+                self._keys.offer_request(offer_id),
                 self._key + approval_id,
                 self._pending,
             ],

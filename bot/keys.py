@@ -1,0 +1,91 @@
+"""Every Redis key attrsync writes, in one place, under the installation's prefix
+(`ATTRSYNC_REDIS_PREFIX`, default `attrsync:`). Lifetimes are listed in docs/operations.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    prefix: str
+
+    # Diagnoses ----------------------------------------------------------------------------
+    def facts(self, digest: str) -> str:
+        """App-level Okta JSON (string, TTL ATTRSYNC_FACT_CACHE_TTL)."""
+        return f"{self.prefix}facts:{digest}"
+
+    @property
+    def all_facts(self) -> str:
+        return f"{self.prefix}facts:*"
+
+    def asked(self, digest: str) -> str:
+        """The duplicate guard of one question in one channel (string, 60 s)."""
+        return f"{self.prefix}asked:{digest}"
+
+    def recent(self, user: str) -> str:
+        """A person's recent diagnoses for App Home (list, 30 days)."""
+        return f"{self.prefix}recent:{user}"
+
+    def offer(self, offer_id: str) -> str:
+        """What a fix button stands for (string, ATTRSYNC_APPROVAL_TTL)."""
+        return f"{self.prefix}offer:{offer_id}"
+
+    def offer_request(self, offer_id: str) -> str:
+        """The open fix request of a fix button (string, with the request)."""
+        return f"{self.prefix}offer:{offer_id}:approval"
+
+    def offer_planning(self, offer_id: str) -> str:
+        """Held while one click plans and posts a request (string, 30 s)."""
+        return f"{self.prefix}offer:{offer_id}:planning"
+
+    def usergroup(self, group: str) -> str:
+        """An approver user group's members (string, 5 minutes)."""
+        return f"{self.prefix}usergroup:{group}"
+
+    # Fixes --------------------------------------------------------------------------------
+    @property
+    def approval_prefix(self) -> str:
+        return f"{self.prefix}approval:"
+
+    def approval(self, approval_id: str) -> str:
+        """A fix request (hash, ATTRSYNC_APPROVAL_TTL + 30 days)."""
+        return self.approval_prefix + approval_id
+
+    @property
+    def pending(self) -> str:
+        """PENDING requests by expiry (zset)."""
+        return f"{self.prefix}approvals:pending"
+
+    @property
+    def attention(self) -> str:
+        """Stalled runs, a user possibly unassigned (zset)."""
+        return f"{self.prefix}approvals:attention"
+
+    @property
+    def jobs(self) -> str:
+        """Runs for the workers' consumer group (stream, ~10,000 entries)."""
+        return f"{self.prefix}jobs"
+
+    @property
+    def retries(self) -> str:
+        """Stalled runs by when to try again (zset)."""
+        return f"{self.prefix}jobs:retry"
+
+    def lock(self, scope: str) -> str:
+        """A run's lease on an (app, user) assignment or a whole app (string, the lease)."""
+        return f"{self.prefix}lock:{scope}"
+
+    @property
+    def fence(self) -> str:
+        """The counter that gives every lease a new fencing token."""
+        return f"{self.prefix}lock-fence"
+
+    def run(self, approval_id: str) -> str:
+        """A run's write-ahead journal (hash, 30 days)."""
+        return f"{self.prefix}run:{approval_id}"
+
+    @property
+    def audit(self) -> str:
+        """The audit trail (stream, ~100,000 entries)."""
+        return f"{self.prefix}audit"
