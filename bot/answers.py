@@ -17,7 +17,6 @@ from bot.commands import Why
 from bot.services import Services
 from bot.slackapi import SLACK_FAILURES, slack_error
 from bot.store import Earlier, FixOffer
-from bot.terminal import full_detail
 from checks.diagnose import diagnose
 from checks.errors import AttrsyncError, OktaError
 from checks.facts import Facts
@@ -94,7 +93,8 @@ async def _diagnose_and_post(
                 why.app,
                 why.attribute,
                 now=services.clock(),
-                cache=services.store.facts,
+                # A re-check follows a change someone just made: read Okta, not the cache.
+                cache=None if question.recheck else services.store.facts,
             )
         )
         permalink = await _post(services, question, report)
@@ -142,18 +142,18 @@ async def _post(services: Services, question: Question, report: Report) -> str:
         f.check: await services.store.save_offer(
             FixOffer(
                 check=f.check,
-                fix=f.fix,
-                detail=full_detail(f),
-                user_id=report.user.id if report.user else None,
-                app_id=report.app.id if report.app else None,
-                app_label=report.app.label if report.app else None,
+                fix_id=f.fix.id,
+                automated=f.fix.automated,
+                user_id=report.user.id,
+                app_id=report.app.id,
+                attribute=question.why.attribute,
                 channel=question.channel,
                 requester=question.requester,
                 asked=question.asked,
             )
         )
         for f in report.findings
-        if f.fix is not None
+        if f.fix is not None and report.user is not None and report.app is not None
     }
     rendered = render.report(
         report, asked=question.asked, requester=question.requester, fix_ids=offers

@@ -13,7 +13,6 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.keys import Keys
-from checks.model import Fix
 
 DEFAULT_PREFIX = "attrsync:"
 RECENT = 10
@@ -67,14 +66,15 @@ class Earlier:
 
 @dataclass(frozen=True, slots=True)
 class FixOffer:
-    """What a fix button stands for; the button carries only the id of this record."""
+    """What a fix button stands for; the button carries only the id of this record. Data, not
+    words: what to say is derived afresh from Okta when the button is clicked."""
 
     check: str
-    fix: Fix
-    detail: str
-    user_id: str | None
-    app_id: str | None
-    app_label: str | None
+    fix_id: str
+    automated: bool
+    user_id: str
+    app_id: str
+    attribute: str | None
     channel: str
     requester: str | None
     asked: str
@@ -84,8 +84,7 @@ class FixOffer:
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> FixOffer:
-        data = json.loads(raw)
-        return cls(**{**data, "fix": Fix(**data["fix"])})
+        return cls(**json.loads(raw))
 
 
 class Store:

@@ -104,6 +104,11 @@ def hostile_approval(state: State = State.STALLED) -> Approval:
     )
 
 
+def _manual_finding() -> Finding:
+    fix = Fix("m", False, EVIL)
+    return Finding("mapping", Status.PROBLEM, EVIL, EVIL, fix, f"https://x/<!channel>|{EVIL}")
+
+
 def _given(message: Message) -> Callable[[], Message]:
     return lambda: message
 
@@ -115,8 +120,8 @@ def _messages() -> dict[str, Callable[[], Message | dict[str, Any]]]:
         "report": lambda: rendered.report,
         **{f"continued-{i}": _given(m) for i, m in enumerate(rendered.thread)},
         "approval_request": lambda: approval_request(hostile_approval(State.PENDING)),
-        "manual_fix": lambda: manual_fix("mapping", Fix("m", False, EVIL), EVIL, "o1", EVIL),
-        "manual_fix_detail": lambda: manual_fix("mapping", Fix("m", False, EVIL), EVIL, "o", None),
+        "manual_fix": lambda: manual_fix(_manual_finding(), "o1", EVIL),
+        "manual_fix_detail": lambda: manual_fix(_manual_finding(), "o", None),
         "verification": lambda: verification("mapping", finding, [finding]),
         "stalled_alert": lambda: stalled_alert(hostile_approval(), [EVIL], 90),
         "stall_resolved": lambda: stall_resolved(hostile_approval(State.DONE)),

@@ -93,7 +93,8 @@ def test_many_evidence_rows_continue_in_the_thread() -> None:
 
 def test_manual_fix_escapes_okta_text_and_offers_recheck() -> None:
     fix = Fix("relink", False, "Unassign <jdoe>")
-    message = manual_fix("external_id", fix, "detail <!here>", "offer-1", None).payload()
+    finding = Finding("external_id", Status.PROBLEM, "t", "detail <!here>", fix)
+    message = manual_fix(finding, "offer-1", None).payload()
     assert "<!here>" not in str(message)
     assert "&lt;jdoe&gt;" in message["blocks"][0]["text"]["text"]
     [recheck] = message["blocks"][1]["elements"]

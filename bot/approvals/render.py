@@ -18,9 +18,10 @@ from bot.blockkit import (
     clip,
     context,
     escape,
+    link,
     section,
 )
-from checks.model import Finding, Fix, Status
+from checks.model import Finding, Status
 from checks.remediation.model import Plan, Step
 
 APPROVE, REJECT, RECHECK = "approval:approve", "approval:reject", "recheck"
@@ -124,18 +125,20 @@ def _state_line(approval: Approval) -> str:
     )
 
 
-def manual_fix(check: str, fix: Fix, detail: str, offer_id: str, why: str | None) -> Message:
+def manual_fix(finding: Finding, offer_id: str, why: str | None) -> Message:
     """A fix attrsync cannot make (now): the console steps, and a Re-check button."""
-    text = f"*Fix for `{check}`:* {escape(fix.summary)}"
-    if why:
-        text += f"\n{escape(why)}"
-    elif detail:
-        text += f"\n{escape(detail)}"
+    check, summary = finding.check, finding.fix.summary if finding.fix else finding.title
+    text = f"*Fix for `{check}`:* {escape(summary)}"
+    said = why or finding.detail
+    if said and said != summary:
+        text += f"\n{escape(said)}"
+    if finding.link:
+        text += "\n" + link(finding.link, "Open in the Okta admin console")
     blocks = (
         section(text),
         actions(button("Re-check", f"{RECHECK}:{check}", offer_id)),
     )
-    return Message(f"Fix for {check}: {escape(fix.summary)}", blocks)
+    return Message(f"Fix for {check}: {escape(summary)}", blocks)
 
 
 _NOT_VERIFIED = {

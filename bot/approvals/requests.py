@@ -15,6 +15,7 @@ from bot.slackapi import SLACK_FAILURES, slack_error
 from bot.store import FixOffer, as_text
 from checks.errors import AttrsyncError
 from checks.facts import Facts
+from checks.registry import CHECKS
 from checks.remediation.model import NotAutomatable, NothingToDo
 from checks.remediation.registry import plan_fix
 
@@ -37,8 +38,8 @@ async def request_fix(
     A fix offer has at most one open request: more clicks (one person's impatience, or
     several people's) link to it instead of asking approvers the same thing again.
     """
-    if not offer.fix.automated or offer.user_id is None or offer.app_id is None:
-        return manual_fix(offer.check, offer.fix, offer.detail, offer_id, None)
+    if not offer.automated:
+        return await _manual(services, offer, offer_id, None)
     redis = services.store.redis
     planning = services.store.keys.offer_planning(offer_id)
     if not await redis.set(planning, clicker, nx=True, ex=PLANNING_SECONDS):
@@ -52,12 +53,11 @@ async def request_fix(
 async def _request(
     services: Services, offer: FixOffer, offer_id: str, *, clicker: str, thread_ts: str
 ) -> Message:
-    assert offer.user_id is not None and offer.app_id is not None
     facts = Facts(services.okta, offer.user_id, offer.app_id, now=services.clock())
     try:
-        plan = await plan_fix(offer.fix.id, facts)
+        plan = await plan_fix(offer.fix_id, facts)
     except NotAutomatable as exc:
-        return manual_fix(offer.check, offer.fix, offer.detail, offer_id, str(exc))
+        return await _manual(services, offer, offer_id, str(exc))
     except NothingToDo as exc:
         return render.notice(f"Nothing to fix any more: {escape(exc)}")
     except AttrsyncError as exc:
@@ -88,6 +88,26 @@ async def _request(
     await services.approvals.note(approval, message_ts=str(posted["ts"]))
     await services.audit.record("requested", approval, actor=clicker)
     return render.notice("Approval requested in the thread; an approver has to approve it.")
+
+
+async def _manual(services: Services, offer: FixOffer, offer_id: str, why: str | None) -> Message:
+    """The console steps, from what Okta says now (the offer keeps data, not words)."""
+    facts = Facts(
+        services.okta,
+        offer.user_id,
+        offer.app_id,
+        offer.attribute,
+        now=services.clock(),
+    )
+    try:
+        finding = await dict(CHECKS)[offer.check](facts)
+    except AttrsyncError as exc:
+        return render.notice(f"Could not read Okta for the fix: {escape(exc)}")
+    if finding.fix is None:
+        return render.notice(
+            f"Nothing to fix any more: `{offer.check}` says {escape(finding.title)}"
+        )
+    return manual_fix(finding, offer_id, why)
 
 
 async def _already_open(services: Services, approval: Approval) -> Message:
