@@ -1,22 +1,25 @@
-"""The one adapter over the okta SDK: auth, timeouts, rate limits, paging, errors -> exceptions.
+"""The one adapter over Okta's API: auth, timeouts, rate limits, paging, errors -> exceptions.
 
-The SDK signs requests (SSWS, or OAuth 2.0 private-key JWT) and sends them on our shared aiohttp
-session; we read raw JSON through its request executor because its models drop or reject real
-Okta data, and we do retries ourselves because the SDK's own crash when Okta omits a header.
+Requests go over one shared aiohttp session, signed with `SSWS <token>` or an OAuth 2.0 access
+token of a service app (checks.okta_auth, imported only then). The okta SDK is not imported:
+`okta.client` costs seconds at start-up (it builds hundreds of pydantic models) and we used it
+only to sign and send; we read raw JSON because its models drop or reject real Okta data, and
+retry ourselves because the SDK crashes when Okta omits a header.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import ipaddress
 import json
-import os
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
+import urllib.request
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Protocol
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -44,6 +47,8 @@ READ_SCOPES = (
 )
 RETRY_STATUSES = frozenset({429, 503, 504})
 MAX_RETRIES = 2
+USER_AGENT = "attrsync"
+_JSON_HEADERS = {"Accept": "application/json", "User-Agent": USER_AGENT}
 
 # Longest path prefix first: the scope a 403 most likely lacks, and the read-only admin role
 # that would grant it to an SSWS token's owner.
@@ -110,45 +115,86 @@ def is_acceptable_org_url(url: str) -> bool:
     return parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname))
 
 
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """What one attempt sends besides method and URL: headers and a JSON text or form fields."""
+
+    headers: Mapping[str, str]
+    data: str | Mapping[str, str] | None = None
+
+
+Prepare = Callable[[], Awaitable[Outgoing]]
+
+
+class Credentials(Protocol):
+    async def authorization(self) -> str:
+        """The Authorization header's value for the next request."""
+        ...
+
+    def forget(self) -> None:
+        """Okta refused the credentials: drop anything cached."""
+        ...
+
+
+class ApiToken:
+    """An API token is its own header: nothing to fetch, nothing to renew."""
+
+    __slots__ = ("_header",)
+
+    def __init__(self, token: str) -> None:
+        self._header = f"SSWS {token}"
+
+    def __repr__(self) -> str:  # never show the token
+        return "ApiToken()"
+
+    async def authorization(self) -> str:
+        return self._header
+
+    def forget(self) -> None:
+        pass
+
+
 class OktaClient:
     """Raw-JSON access to one Okta org; open with `async with OktaClient.open(settings)`."""
 
-    def __init__(self, executor: Any, settings: OktaSettings) -> None:
-        self._executor = executor
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        settings: OktaSettings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._session = session
         self._settings = settings
         self.org_url = settings.org_url.rstrip("/")
         self.health = "unknown"
         """How Okta answered last: unknown (not asked yet), ok, unauthorized or down."""
+        self._proxy = env_proxy(self.org_url)
+        self._credentials = self._credentials_for(settings, clock)
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, settings: OktaSettings) -> AsyncIterator[OktaClient]:
-        from okta.client import Client  # the SDK costs seconds to import: only when needed
-
-        config: dict[str, Any] = {
-            "orgUrl": settings.org_url.rstrip("/"),
-            "requestTimeout": settings.timeout,
-            "rateLimit": {"maxRetries": 0},
-            "cache": {"enabled": False},
-        }
-        if settings.token:
-            config |= {"authorizationMode": "SSWS", "token": settings.token}
-        else:
-            config |= {
-                "authorizationMode": "PrivateKey",
-                "clientId": settings.client_id,
-                "scopes": list(settings.scopes),
-                "privateKey": settings.private_key,
-            }
-        try:
-            with _https_check_relaxed(settings.org_url):
-                client = Client(config)
-        except ValueError as exc:
-            raise UsageError(f"The Okta settings were refused: {_first_line(exc)}") from None
+    async def open(
+        cls, settings: OktaSettings, *, clock: Callable[[], float] = time.monotonic
+    ) -> AsyncIterator[OktaClient]:
+        """`clock` (monotonic seconds) decides when an OAuth access token is due for renewal."""
         async with aiohttp.ClientSession() as session:
-            executor = client.get_request_executor()  # type: ignore[no-untyped-call]
-            executor.set_session(session)
-            yield cls(executor, settings)
+            yield cls(session, settings, clock=clock)
+
+    def _credentials_for(self, settings: OktaSettings, clock: Callable[[], float]) -> Credentials:
+        if settings.token:
+            return ApiToken(settings.token)
+        from checks.okta_auth import ServiceAppToken  # PyJWT and cryptography: only for OAuth
+
+        assert settings.client_id and settings.private_key  # OktaSettings insists
+        return ServiceAppToken(
+            org_url=self.org_url,
+            client_id=settings.client_id,
+            private_key=settings.private_key,
+            scopes=settings.scopes,
+            post=self._post_form,
+            clock=clock,
+        )
 
     async def get(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
         return (await self.request("GET", path, params=params)).body
@@ -192,13 +238,15 @@ class OktaClient:
         return None
 
     async def _send(self, method: str, url: str, body: Any, *, keep_nulls: bool) -> OktaResponse:
+        prepare = functools.partial(self._api_call, body, keep_nulls=keep_nulls)
         try:
-            response = await self._send_with_retries(method, url, body, keep_nulls=keep_nulls)
+            response = _translate(method, url, *await self._exchange(method, url, prepare))
         except (OktaUnavailable, OktaRateLimited):
             self.health = "down"
             raise
         except OktaUnauthorized:
             self.health = "unauthorized"
+            self._credentials.forget()  # a revoked token: the next call asks for a new one
             raise
         except OktaError:
             self.health = "ok"  # Okta answered, if only to refuse
@@ -206,51 +254,91 @@ class OktaClient:
         self.health = "ok"
         return response
 
-    async def _send_with_retries(
-        self, method: str, url: str, body: Any, *, keep_nulls: bool
-    ) -> OktaResponse:
+    async def _api_call(self, body: Any, *, keep_nulls: bool) -> Outgoing:
+        headers = _JSON_HEADERS | {"Authorization": await self._credentials.authorization()}
+        # Okta reads an explicit null as "clear this": it is only sent when asked for, and
+        # empty values go with it, as the okta SDK sent bodies (keep_empty_params).
+        payload = body if keep_nulls else _without_empty(body)
+        if not payload:
+            return Outgoing(headers)
+        return Outgoing(headers | {"Content-Type": "application/json"}, json.dumps(payload))
+
+    async def _post_form(self, url: str, form: Callable[[], Mapping[str, str]]) -> tuple[int, str]:
+        """POST a form without credentials (the OAuth token request) with the timeout and retries
+        of any call; a 429 or 5xx that outlasts them raises as for any call."""
+
+        async def prepare() -> Outgoing:
+            return Outgoing(_JSON_HEADERS, form())
+
+        status, text, headers = await self._exchange("POST", url, prepare)
+        if status == 429 or status >= 500:
+            raise _refusal("POST", url, status, _json(text), headers)
+        return status, text
+
+    async def _exchange(
+        self, method: str, url: str, prepare: Prepare
+    ) -> tuple[int, str, CIMultiDictProxy[str]]:
+        """Send, retrying 429 (after X-Rate-Limit-Reset), 503 and 504 within max_wait; each
+        attempt is prepared afresh (an OAuth token may be renewed meanwhile)."""
         waited = 0.0
         for attempt in range(MAX_RETRIES + 1):
-            request, err = await self._executor.create_request(
-                method, url, body, {"Accept": "application/json"}, keep_empty_params=keep_nulls
-            )
-            if err is not None:
-                raise OktaUnauthorized(
-                    "Okta did not issue an access token to the service app "
-                    f"{self._settings.client_id}: check OKTA_CLIENT_ID, the private key and "
-                    "that the app is granted the scopes."
-                )
-            status, text, headers = await self._attempt(method, url, request)
+            status, text, headers = await self._attempt(method, url, await prepare())
             if status in RETRY_STATUSES and attempt < MAX_RETRIES:
                 pause = _retry_pause(status, headers, attempt)
                 if waited + pause <= self._settings.max_wait:
                     waited += pause
                     await asyncio.sleep(pause)
                     continue
-            return _translate(method, url, status, text, headers)
+            return status, text, headers
         raise AssertionError("unreachable")
 
     async def _attempt(
-        self, method: str, url: str, request: Any
+        self, method: str, url: str, outgoing: Outgoing
     ) -> tuple[int, str, CIMultiDictProxy[str]]:
         timeout = self._settings.timeout
-        slow = OktaUnavailable(
-            f"Okta did not answer {method} {_path_of(url)} within {timeout:g} s."
-        )
         try:
-            async with asyncio.timeout(timeout):
-                response, text, err = await self._executor.execute(request)
+            async with (
+                asyncio.timeout(timeout),
+                self._session.request(
+                    method, url, headers=outgoing.headers, data=outgoing.data, proxy=self._proxy
+                ) as response,
+            ):
+                # A body that is not even text is still one sentence, not a traceback.
+                return response.status, await response.text(errors="replace"), response.headers
         except TimeoutError:
-            raise slow from None
-        except ValueError:  # the SDK json-decodes error bodies itself
             raise OktaUnavailable(
-                f"Okta answered {method} {_path_of(url)} with malformed JSON."
+                f"Okta did not answer {method} {_path_of(url)} within {timeout:g} s."
             ) from None
-        if response is None:  # the SDK returns transport failures, including its own timeout
-            if isinstance(err, asyncio.TimeoutError):
-                raise slow
-            raise OktaUnavailable(f"Okta at {self.org_url} is unreachable ({type(err).__name__}).")
-        return response.status, text or "", response.headers
+        except aiohttp.ClientError as exc:
+            raise OktaUnavailable(
+                f"Okta at {self.org_url} is unreachable ({type(exc).__name__})."
+            ) from None
+
+
+def env_proxy(org_url: str) -> str | None:
+    """The proxy the environment names for the org, as the okta SDK used it: HTTPS_PROXY, else
+    HTTP_PROXY (Okta is https), unless NO_PROXY exempts the host or it is loopback (the demo,
+    tests: no proxy could reach it). Not aiohttp's trust_env: it also reads ~/.netrc."""
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get("https") or proxies.get("http")
+    host = urlsplit(org_url).hostname or ""
+    if proxy is None or is_loopback(host) or urllib.request.proxy_bypass(host):
+        return None
+    return proxy
+
+
+def _without_empty(value: Any) -> Any:
+    """`value` minus "", None, [] and {} at any depth (0 and False stay)."""
+    if isinstance(value, dict):
+        pairs = ((key, _without_empty(item)) for key, item in value.items())
+        return {key: item for key, item in pairs if _present(item)}
+    if isinstance(value, list):
+        return [item for item in map(_without_empty, value) if _present(item)]
+    return value
+
+
+def _present(value: Any) -> bool:
+    return bool(value) or value == 0  # 0 and False are values, not emptiness
 
 
 def _retry_pause(status: int, headers: CIMultiDictProxy[str], attempt: int) -> float:
@@ -274,18 +362,42 @@ def _http_date(value: str | None) -> float | None:
 def _translate(
     method: str, url: str, status: int, text: str, headers: CIMultiDictProxy[str]
 ) -> OktaResponse:
-    request_id = headers.get("X-Okta-Request-Id")
-    if 200 <= status < 300:
-        try:
-            body = json.loads(text) if text else None
-        except ValueError:  # a proxy's or a captive portal's page, not Okta's JSON
-            raise OktaMalformed(
-                f"Okta answered {method} {_path_of(url)} with a page that is not JSON."
-            ) from None
-        return OktaResponse(status, body, tuple(headers.getall("Link", [])), request_id)
-    error = _error_for(method, _path_of(url), status, _json(text))
-    error.request_id = request_id
-    raise error
+    """A 2xx JSON answer as an OktaResponse; anything else raises its one-sentence error."""
+    body = _json(text)
+    if 200 <= status < 300 and body is not _NOT_JSON:
+        links = tuple(headers.getall("Link", []))
+        return OktaResponse(status, body, links, headers.get("X-Okta-Request-Id"))
+    raise _refusal(method, url, status, body, headers)
+
+
+def _refusal(
+    method: str, url: str, status: int, body: Any, headers: CIMultiDictProxy[str]
+) -> OktaError:
+    where = f"{method} {_path_of(url)}"
+    error: OktaError
+    if body is _NOT_JSON and _declares_json(headers):  # cut off or garbled on the way
+        error = OktaUnavailable(f"Okta answered {where} with malformed JSON.")
+    elif body is _NOT_JSON and 200 <= status < 300:  # a proxy's or a captive portal's page
+        error = OktaMalformed(f"Okta answered {where} with a page that is not JSON.")
+    else:
+        error = _error_for(method, _path_of(url), status, body)
+    error.request_id = headers.get("X-Okta-Request-Id")
+    return error
+
+
+_NOT_JSON: Final = object()
+
+
+def _json(text: str) -> Any:
+    """The JSON in `text`: None for no text, _NOT_JSON when it does not parse."""
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return _NOT_JSON
+
+
+def _declares_json(headers: CIMultiDictProxy[str]) -> bool:
+    return headers.get("Content-Type", "").partition(";")[0].strip().lower() == "application/json"
 
 
 def _error_for(method: str, path: str, status: int, body: Any) -> OktaError:
@@ -326,15 +438,6 @@ def _missing_permission(method: str, path: str) -> str:
     )
 
 
-def _json(text: str) -> Any:
-    if not text:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
 def _path_of(url: str) -> str:
     return URL(url).path
 
@@ -345,28 +448,3 @@ def _is_number(value: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-@contextmanager
-def _https_check_relaxed(org_url: str) -> Iterator[None]:
-    """Let the SDK accept http:// for a loopback org (the demo, tests) and nowhere else.
-
-    The SDK only reads this switch from the environment, and only while constructing a Client.
-    """
-    name = "OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"
-    if not (org_url.startswith("http://") and is_loopback(urlsplit(org_url).hostname)):
-        yield
-        return
-    previous = os.environ.get(name)
-    os.environ[name] = "true"
-    try:
-        yield
-    finally:
-        if previous is None:
-            del os.environ[name]
-        else:
-            os.environ[name] = previous

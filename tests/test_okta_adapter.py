@@ -1,17 +1,23 @@
-"""The Okta adapter on the real okta SDK against the fake Okta over HTTP: auth, paging,
-rate limits, faults and their one-sentence errors."""
+"""The Okta adapter against the fake Okta over HTTP: auth (API token, and an OAuth 2.0 service
+app with the fake's token issuer), paging, rate limits, faults and their one-sentence errors."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
+import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 
 from bot.demo.org import build_demo_org
-from bot.demo.server import FakeOkta, Fault, serve
+from bot.demo.server import FakeOkta, Fault, RecordedRequest, serve
 from checks.errors import (
     OktaForbidden,
     OktaNotFound,
@@ -20,7 +26,8 @@ from checks.errors import (
     OktaUnavailable,
     UsageError,
 )
-from checks.okta import OktaClient, OktaSettings
+from checks.okta import READ_SCOPES, OktaClient, OktaSettings, env_proxy
+from checks.okta_auth import RENEW_BEFORE, TOKEN_PATH
 from tests.conftest import TOKEN
 
 
@@ -177,3 +184,247 @@ async def test_oauth_with_a_key_okta_does_not_know_is_unauthorized() -> None:
         async with OktaClient.open(settings) as okta:
             with pytest.raises(OktaUnauthorized, match="service app 0oasvc"):
                 await okta.get("/api/v1/users/jdoe")
+
+
+async def test_nulls_and_empty_values_are_sent_only_when_asked_for(
+    okta: OktaClient, fake_okta: FakeOkta
+) -> None:
+    body: dict[str, Any] = {
+        "profile": {"title": None, "nickName": "", "tags": [], "n": 0, "off": False, "x": "y"}
+    }
+    for keep_nulls in (False, True):
+        with pytest.raises(OktaNotFound):  # any path: only what was sent matters here
+            await okta.request("POST", "/api/v1/nowhere", body=body, keep_nulls=keep_nulls)
+    dropped, kept = fake_okta.requests
+    assert dropped.body == {"profile": {"n": 0, "off": False, "x": "y"}}
+    assert kept.body == body
+    assert kept.headers["Content-Type"] == "application/json"
+
+
+async def test_json_cut_short_is_unavailable(okta: OktaClient, fake_okta: FakeOkta) -> None:
+    fake_okta.faults.append(Fault.answer('{"id": "00u1', path="^/api/v1/users/jdoe$"))
+    with pytest.raises(OktaUnavailable, match="GET /api/v1/users/jdoe with malformed JSON"):
+        await okta.get("/api/v1/users/jdoe")
+    assert okta.health == "down"
+
+
+# OAuth 2.0 service app: the token is fetched once, shared, renewed before it expires.
+
+CLIENT_ID = "0oaservice"
+FAKE_TOKEN_LIFETIME = 3600
+"""Seconds the fake's tokens live (its `expires_in`, Okta's default)."""
+
+
+class Clock:
+    """Monotonic seconds that move only when the test moves them."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def service_key() -> tuple[str, bytes]:
+    return _key_pair()
+
+
+@pytest.fixture
+async def service_app(service_key: tuple[str, bytes]) -> AsyncIterator[FakeOkta]:
+    """The fake Okta with a token endpoint that trusts `service_key` for CLIENT_ID."""
+    state = build_demo_org(datetime.now(UTC))
+    async with serve(state, oauth_client=(CLIENT_ID, service_key[1])) as fake:
+        yield fake
+    assert not fake.errors, fake.errors
+
+
+def _service_app(fake: FakeOkta, private_key: str, timeout: float = 2.0) -> OktaSettings:
+    return OktaSettings(
+        org_url=fake.url,
+        client_id=CLIENT_ID,
+        private_key=private_key,
+        timeout=timeout,
+        max_wait=5.0,
+    )
+
+
+def _token_requests(fake: FakeOkta) -> list[RecordedRequest]:
+    return [r for r in fake.requests if r.path == TOKEN_PATH]
+
+
+def _api_requests(fake: FakeOkta) -> list[RecordedRequest]:
+    return [r for r in fake.requests if r.path.startswith("/api/")]
+
+
+def _claims(token_request: RecordedRequest) -> dict[str, object]:
+    assertion = token_request.body["client_assertion"]
+    claims: dict[str, object] = jwt.decode(assertion, options={"verify_signature": False})
+    return claims
+
+
+async def test_oauth_one_token_request_serves_concurrent_calls(
+    service_app: FakeOkta, service_key: tuple[str, bytes]
+) -> None:
+    async with OktaClient.open(_service_app(service_app, service_key[0])) as okta:
+        logins = ("jdoe", "asmith", "jdoe", "asmith")
+        await asyncio.gather(*(okta.get(f"/api/v1/users/{login}") for login in logins))
+        await okta.get_all("/api/v1/apps", {"limit": 2})
+    [token_request] = _token_requests(service_app)
+    api = _api_requests(service_app)
+    assert len(api) > len(logins)
+    assert all(r.status == 200 for r in api)
+    assert len({r.headers["Authorization"] for r in api}) == 1
+    assert token_request.ended is not None
+    assert token_request.ended <= min(r.started for r in api)  # they waited for the one token
+    assert token_request.body["scope"] == " ".join(READ_SCOPES)
+    claims = _claims(token_request)
+    assert claims["iss"] == claims["sub"] == CLIENT_ID
+    assert claims["aud"] == service_app.url + TOKEN_PATH
+
+
+async def test_oauth_token_is_renewed_shortly_before_it_expires(
+    service_app: FakeOkta, service_key: tuple[str, bytes]
+) -> None:
+    clock = Clock()
+    settings = _service_app(service_app, service_key[0])
+    async with OktaClient.open(settings, clock=clock) as okta:
+        await okta.get("/api/v1/users/jdoe")
+        clock.now += FAKE_TOKEN_LIFETIME - RENEW_BEFORE - 1
+        await okta.get("/api/v1/users/jdoe")
+        assert len(_token_requests(service_app)) == 1  # still comfortably valid
+        clock.now += 1
+        await okta.get("/api/v1/users/jdoe")
+        clock.now += 1
+        await okta.get("/api/v1/users/jdoe")
+    assert len(_token_requests(service_app)) == 2
+    first, second, renewed, reused = (
+        r.headers["Authorization"] for r in _api_requests(service_app)
+    )
+    assert first == second != renewed == reused
+    assert all(r.status == 200 for r in service_app.requests)
+
+
+async def test_oauth_token_okta_refuses_is_dropped_and_asked_for_again(
+    service_app: FakeOkta, service_key: tuple[str, bytes]
+) -> None:
+    service_app.faults.append(Fault.status(401, path="^/api/v1/users", times=1))
+    async with OktaClient.open(_service_app(service_app, service_key[0])) as okta:
+        with pytest.raises(OktaUnauthorized):
+            await okta.get("/api/v1/users/jdoe")
+        assert okta.health == "unauthorized"
+        await okta.get("/api/v1/users/jdoe")
+        assert okta.health == "ok"
+    assert len(_token_requests(service_app)) == 2
+
+
+async def test_oauth_token_request_is_retried_with_a_fresh_assertion(
+    service_app: FakeOkta, service_key: tuple[str, bytes]
+) -> None:
+    service_app.faults.append(Fault.status(503, path=TOKEN_PATH, times=1))
+    async with OktaClient.open(_service_app(service_app, service_key[0])) as okta:
+        assert (await okta.get("/api/v1/users/jdoe"))["id"]
+    first, second = _token_requests(service_app)
+    assert (first.status, second.status) == (503, 200)
+    assert _claims(first)["jti"] != _claims(second)["jti"]  # Okta refuses a jti it has seen
+
+
+async def test_a_slow_token_endpoint_is_unavailable_not_a_credentials_problem(
+    service_app: FakeOkta, service_key: tuple[str, bytes]
+) -> None:
+    service_app.faults.append(Fault.delay(5.0, path=TOKEN_PATH))
+    settings = _service_app(service_app, service_key[0], timeout=0.5)
+    async with OktaClient.open(settings) as okta:
+        with pytest.raises(
+            OktaUnavailable, match=r"did not answer POST /oauth2/v1/token within 0\.5 s"
+        ):
+            await okta.get("/api/v1/users/jdoe")
+        assert okta.health == "down"
+    assert not _api_requests(service_app)
+
+
+async def test_a_refused_token_request_is_one_sentence_with_okta_s_reason(
+    service_app: FakeOkta,
+) -> None:
+    other_key, _ = _key_pair()
+    async with OktaClient.open(_service_app(service_app, other_key)) as okta:
+        with pytest.raises(OktaUnauthorized) as caught:
+            await okta.get("/api/v1/users/jdoe")
+    said = str(caught.value)
+    assert said == (
+        f"Okta did not issue an access token to the service app {CLIENT_ID} (invalid_client: "
+        "The client_assertion signature is invalid): check OKTA_CLIENT_ID, the private key and "
+        "that the app is granted the scopes."
+    )
+    assert "PRIVATE KEY" not in said
+
+
+async def test_oauth_with_a_jwk_private_key_names_its_kid(
+    service_app: FakeOkta, service_key: tuple[str, bytes]
+) -> None:
+    private = serialization.load_pem_private_key(service_key[0].encode(), password=None)
+    assert isinstance(private, rsa.RSAPrivateKey)
+    jwk = json.loads(RSAAlgorithm.to_jwk(private)) | {"kid": "attrsync-1"}
+    async with OktaClient.open(_service_app(service_app, json.dumps(jwk))) as okta:
+        assert (await okta.get("/api/v1/users/jdoe"))["id"]
+    [token_request] = _token_requests(service_app)
+    assert jwt.get_unverified_header(token_request.body["client_assertion"])["kid"] == "attrsync-1"
+
+
+def _unusable_key(kind: str) -> str:
+    if kind == "garbled-pem":
+        return "-----BEGIN PRIVATE KEY-----\nbm9wZQ==\n-----END PRIVATE KEY-----"
+    if kind == "incomplete-jwk":
+        return '{"kty": "RSA", "n": "AQAB"}'
+    public_pem = _key_pair()[1]
+    if kind == "public-pem":
+        return public_pem.decode()
+    public = serialization.load_pem_public_key(public_pem)
+    assert isinstance(public, rsa.RSAPublicKey)
+    return RSAAlgorithm.to_jwk(public)  # "public-jwk"
+
+
+@pytest.mark.parametrize("kind", ["garbled-pem", "incomplete-jwk", "public-pem", "public-jwk"])
+async def test_a_key_attrsync_cannot_sign_with_is_a_usage_error_before_any_request(
+    kind: str,
+) -> None:
+    key = _unusable_key(kind)
+    settings = OktaSettings(org_url="https://acme.okta.com", client_id="0oa1", private_key=key)
+    with pytest.raises(UsageError, match="OKTA_PRIVATE_KEY") as caught:
+        async with OktaClient.open(settings):
+            pass
+    assert key not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("environment", "org_url", "proxy"),
+    [
+        ({}, "https://acme.okta.com", None),
+        (
+            {"HTTPS_PROXY": "http://proxy.corp:3128"},
+            "https://acme.okta.com",
+            "http://proxy.corp:3128",
+        ),
+        (
+            {"HTTP_PROXY": "http://proxy.corp:3128"},
+            "https://acme.okta.com",
+            "http://proxy.corp:3128",
+        ),
+        (
+            {"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "corp.example,okta.com"},
+            "https://acme.okta.com",
+            None,
+        ),
+        ({"HTTP_PROXY": "http://proxy.corp:3128"}, "http://127.0.0.1:8080", None),
+    ],
+    ids=["none", "https", "http", "no-proxy", "loopback"],
+)
+def test_the_environment_s_proxy_is_used_as_the_sdk_did(
+    environment: dict[str, str], org_url: str, proxy: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert env_proxy(org_url) == proxy
