@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
-from slack_bolt.response import BoltResponse
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.error import BoltUnhandledRequestError
 
 from bot.listeners import actions, commands, events, home
-from bot.logs import new_request_id
+from bot.listeners.payloads import Intake, describe
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -25,8 +24,11 @@ def build_app(services: Services) -> AsyncApp:
         client=services.slack,  # carries the bot token
         signing_secret=slack.signing_secret,
         logger=bolt_log,
+        before_authorize=Intake(),
+        # Bolt's own warning for a request no listener takes prints the payload and a code
+        # sample; as an error it reaches _log_error, which says it in one line.
+        raise_error_for_unhandled_request=True,
     )
-    app.use(_tag_request)
     app.error(_log_error)
     commands.register(app, services)
     actions.register(app, services)
@@ -41,13 +43,9 @@ def _token_notice(record: logging.LogRecord) -> bool:
     return not record.getMessage().startswith("As you gave `client`")
 
 
-async def _tag_request(
-    context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
-) -> BoltResponse:
-    context["request_id"] = new_request_id()
-    return await next()
-
-
 async def _log_error(error: Exception, body: dict[str, Any]) -> None:
-    kind = body.get("type") or body.get("command") or "request"
-    log.error("unhandled error in a %s listener", kind, exc_info=error)
+    if isinstance(error, BoltUnhandledRequestError):
+        # Bolt answers 404 (its default for a request no listener takes), so Slack knows.
+        log.warning("no listener takes this %s; answered 404", describe(body))
+        return
+    log.error("unhandled error in a %s listener", describe(body), exc_info=error)

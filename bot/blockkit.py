@@ -89,16 +89,21 @@ class Message:
 
 
 def _check_ids(blocks: Sequence[Block]) -> None:
-    seen: set[str] = set()
+    """Slack's rule: an action_id is unique among the elements of its block, not of the message
+    or view ("Should be unique among all other action_ids in the containing block", Slack's
+    element reference, e.g. https://docs.slack.dev/tools/node-slack-sdk/reference/types/interfaces/Button).
+    So the approval requests listed in App Home each carry `approval:approve`, told apart by
+    their values (and by block_id, which is unique per message or view)."""
     for block in blocks:
         elements: list[Any] = []
         if isinstance(block, SectionBlock) and isinstance(block.accessory, ButtonElement):
             elements = [block.accessory]
         elif isinstance(block, ActionsBlock):
             elements = list(block.elements)
+        seen: set[str] = set()
         for element in elements:
             action_id = getattr(element, "action_id", None)
             if action_id in seen:
-                raise ValueError(f"action_id {action_id!r} appears twice in one message")
+                raise ValueError(f"action_id {action_id!r} appears twice in one block")
             if action_id:
                 seen.add(action_id)

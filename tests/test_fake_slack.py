@@ -204,7 +204,11 @@ INVALID: list[tuple[str, list[JSON], str]] = [
     ("long value", accessory(value="v" * 2001), "/accessory/value"),
     ("long url", accessory(url=LONG_URL), "/accessory/url"),
     ("long action_id", accessory(action_id="a" * 256), "/accessory/action_id"),
-    ("same action_id", accessory() + accessory(), "already exists"),
+    (
+        "same action_id in a block",
+        [{"type": "actions", "elements": [button("a"), button("a")]}],
+        "already exists",
+    ),
     ("long block_id", [section("s", block_id="b" * 256)], "/blocks/0/block_id"),
     ("same block_id", [section("1", block_id="b"), section("2", block_id="b")], "/1/block_id"),
 ]

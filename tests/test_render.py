@@ -11,7 +11,7 @@ from bot import render
 from bot.approvals.render import approval_request, manual_fix, plan_details
 from bot.approvals.states import State
 from bot.approvals.store import Approval
-from bot.blockkit import MAX_BLOCKS, Message, button, context, escape, link, section
+from bot.blockkit import MAX_BLOCKS, Message, actions, button, context, escape, link, section
 from checks.diagnose import diagnose
 from checks.model import Finding, Fix, Report, Status, Verdict
 from checks.remediation.model import Plan, Step
@@ -40,10 +40,16 @@ def test_long_section_text_is_clipped_to_3000() -> None:
     assert len(payload["blocks"][0]["text"]["text"]) == 3000
 
 
-def test_duplicate_action_ids_are_refused() -> None:
-    blocks = (section("a", button("Fix", "fix:a", "1")), section("b", button("Fix", "fix:a", "2")))
+def test_duplicate_action_ids_in_one_block_are_refused_across_blocks_allowed() -> None:
+    """Slack's rule: an action_id is unique within its block (App Home repeats Approve)."""
+    same_block = (actions(button("Fix", "fix:a", "1"), button("Fix", "fix:a", "2")),)
     with pytest.raises(ValueError, match="appears twice"):
-        Message("x", blocks).payload()
+        Message("x", same_block).payload()
+    two_blocks = (
+        section("a", button("Fix", "fix:a", "1")),
+        section("b", button("Fix", "fix:a", "2")),
+    )
+    assert len(Message("x", two_blocks).payload()["blocks"]) == 2
 
 
 def test_fallback_text_is_required() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from bot.demo.server import FakeOkta
 from bot.services import SLACK_TIMEOUT
-from tests.bot_harness import Bot, bot_settings, new_channel, running_bot
+from tests.bot_harness import Bot, bot_settings, buttons, new_channel, running_bot
 from tests.fakes.slack import FakeSlack, serve_slack
 
 
@@ -46,3 +46,14 @@ async def test_the_shared_session_carries_slacks_timeout(bot: Bot) -> None:
     session = bot.services.slack.session
     assert session is not None
     assert session.timeout.total == SLACK_TIMEOUT
+
+
+async def test_a_fix_offer_keeps_the_attribute_asked_about(bot: Bot, slack: FakeSlack) -> None:
+    """Re-check diagnoses the same question again, attribute included (offers keep data)."""
+    channel = new_channel()
+    await bot.command("why jdoe box lastName", channel=channel)
+    [post] = await slack.wait_for("chat.postMessage")
+    value = buttons(post.args["blocks"])["fix:external_id"]["value"]
+    offer = await bot.services.store.load_offer(value)
+    assert offer is not None
+    assert (offer.check, offer.fix_id, offer.attribute) == ("external_id", "relink", "lastName")

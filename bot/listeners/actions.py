@@ -1,114 +1,189 @@
 """Buttons: `fix:<check>` asks for a fix, `recheck:<check>` diagnoses again,
-`approval:approve` / `approval:reject` decide a request."""
+`approval:approve` / `approval:reject` decide a request.
+
+A click is answered privately where it was made. On a message, Slack gives a response_url.
+In App Home (the container is a view; there is no response_url and no channel) the Home is
+published again for the clicker with the answer on top. Not a direct message: the manifest
+turns the app's Messages tab off, so a DM would land where nobody looks, while the clicker is
+looking at Home, which has to be re-rendered anyway so that a decided request leaves it.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from redis.exceptions import RedisError, ResponseError
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import render
-from bot.answers import REDIS_DOWN, REDIS_REFUSED, Question, answer
+from bot.answers import REDIS_DOWN, REDIS_REFUSED, Question, Reply, answer
 from bot.approvals import requests as fixes
 from bot.approvals.render import APPROVE, RECHECK, REJECT
 from bot.blockkit import Message
 from bot.commands import Why
+from bot.listeners.home import publish_home
+from bot.listeners.payloads import field
 from bot.services import Services
 from bot.slackapi import SLACK_FAILURES, slack_error
 
 EXPIRED = "This fix offer has expired; run the diagnosis again."
+INCOMPLETE = (
+    "Slack did not say who clicked or which request this button is for, "
+    "so attrsync did nothing; please click again."
+)
+NOT_ON_A_REPORT = (
+    "Ask for a fix from the button on the report in its channel: "
+    "the approval request goes in that report's thread."
+)
+
+log = logging.getLogger(__name__)
+
+Decide = Callable[[Services, str, str], Awaitable[Message]]
+
+
+@dataclass(frozen=True, slots=True)
+class Click:
+    user: str
+    value: str
+    """The button's value: a fix offer's id, or an approval's."""
+    thread: str | None
+    """The thread of the message the button is on; None outside messages (App Home)."""
+    reply: Reply
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    async def private(respond: AsyncRespond, message: Message) -> None:
-        await respond(response_type="ephemeral", replace_original=False, **message.payload())
-
     @app.action(re.compile(r"^fix:"))
     async def fix(
         ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        offer_id = str(action.get("value") or "")
-        try:
-            offer = await services.store.load_offer(offer_id)
-            if offer is None:
-                await private(respond, render.notice(EXPIRED))
-                return
-            reply = await fixes.request_fix(
-                services, offer, offer_id, clicker=_user(body), thread_ts=_thread(body)
-            )
-        except ResponseError:  # Redis answered, but refused (a key of the wrong type, OOM)
-            reply = render.notice(REDIS_REFUSED)
-        except RedisError:
-            reply = render.notice(REDIS_DOWN)
-        except SLACK_FAILURES as exc:
-            reply = render.notice(
-                f"Slack refused the approval request ({slack_error(exc)}); try again."
-            )
-        await private(respond, reply)
+        click = await read_click(services, action, body, respond)
+        if click is not None:
+            await click.reply(await _request_fix(services, click))
 
     @app.action(re.compile(rf"^{RECHECK}:"))
     async def recheck(
         ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        try:
-            offer = await services.store.load_offer(str(action.get("value") or ""))
-        except RedisError:
-            await private(respond, render.notice(REDIS_DOWN))
-            return
-        if offer is None or offer.user_id is None or offer.app_id is None:
-            await private(respond, render.notice(EXPIRED))
-            return
-        await private(respond, render.notice("Diagnosing again…"))
-        question = Question(
-            why=Why(offer.user_id, offer.app_id, None),
-            asked=offer.asked,
-            team=None,
-            channel=offer.channel,
-            requester=_user(body),
-            thread_ts=_thread(body),
-            recheck=True,
+        click = await read_click(services, action, body, respond)
+        if click is not None:
+            await _recheck(services, click)
+
+    async def decide(
+        ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        click = await read_click(services, action, body, respond)
+        if click is not None:
+            move = fixes.approve if action.get("action_id") == APPROVE else fixes.reject
+            await click.reply(await _decide(services, click, move))
+
+    app.action(APPROVE)(decide)
+    app.action(REJECT)(decide)
+
+
+async def read_click(
+    services: Services, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+) -> Click | None:
+    """Who clicked which button, and how to answer them; None when the payload lacks it (the
+    clicker is told when they can be, else one line is logged)."""
+    user, value = field(body, "user", "id"), field(action, "value")
+    reply = _answer_where_clicked(services, body, respond, user)
+    if reply is None:
+        where = field(body, "container", "type") or "unknown container"
+        log.warning("a click on %s in a %s with nowhere to answer; ignored", _id(action), where)
+        return None
+    if user is None or value is None:
+        log.warning("a click on %s without a user or value; told the clicker", _id(action))
+        await reply(render.notice(INCOMPLETE))
+        return None
+    return Click(user, value, _thread(body), reply)
+
+
+def _answer_where_clicked(
+    services: Services, body: dict[str, Any], respond: AsyncRespond, user: str | None
+) -> Reply | None:
+    if field(body, "response_url"):
+
+        async def in_the_conversation(message: Message) -> None:
+            await respond(response_type="ephemeral", replace_original=False, **message.payload())
+
+        return in_the_conversation
+    if (
+        user
+        and field(body, "container", "type") == "view"
+        and field(body, "view", "type") == "home"
+    ):
+
+        async def in_app_home(message: Message) -> None:
+            await publish_home(services, user, message)
+
+        return in_app_home
+    return None
+
+
+async def _request_fix(services: Services, click: Click) -> Message:
+    if click.thread is None:
+        return render.notice(NOT_ON_A_REPORT)
+    try:
+        offer = await services.store.load_offer(click.value)
+        if offer is None:
+            return render.notice(EXPIRED)
+        return await fixes.request_fix(
+            services, offer, click.value, clicker=click.user, thread_ts=click.thread
         )
-        await answer(services, question, lambda message: private(respond, message))
-
-    @app.action(APPROVE)
-    async def approve(
-        ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        try:
-            reply = await fixes.approve(services, str(action.get("value") or ""), _user(body))
-        except ResponseError:  # Redis answered, but refused (a key of the wrong type, OOM)
-            reply = render.notice(REDIS_REFUSED)
-        except RedisError:
-            reply = render.notice(REDIS_DOWN)
-        await private(respond, reply)
-
-    @app.action(REJECT)
-    async def reject(
-        ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        try:
-            reply = await fixes.reject(services, str(action.get("value") or ""), _user(body))
-        except ResponseError:  # Redis answered, but refused (a key of the wrong type, OOM)
-            reply = render.notice(REDIS_REFUSED)
-        except RedisError:
-            reply = render.notice(REDIS_DOWN)
-        await private(respond, reply)
+    except ResponseError:  # Redis answered, but refused (a key of the wrong type, OOM)
+        return render.notice(REDIS_REFUSED)
+    except RedisError:
+        return render.notice(REDIS_DOWN)
+    except SLACK_FAILURES as exc:
+        return render.notice(f"Slack refused the approval request ({slack_error(exc)}); try again.")
 
 
-def _user(body: dict[str, Any]) -> str:
-    return str(body.get("user", {}).get("id") or "")
-
-
-def _thread(body: dict[str, Any]) -> str:
-    """The thread of the message the button is on (the report's, or the report itself)."""
-    message = body.get("message") or {}
-    container = body.get("container") or {}
-    return str(
-        message.get("thread_ts") or container.get("thread_ts") or container.get("message_ts")
+async def _recheck(services: Services, click: Click) -> None:
+    try:
+        offer = await services.store.load_offer(click.value)
+    except RedisError:
+        await click.reply(render.notice(REDIS_DOWN))
+        return
+    if offer is None:
+        await click.reply(render.notice(EXPIRED))
+        return
+    await click.reply(render.notice("Diagnosing again…"))
+    question = Question(
+        why=Why(offer.user_id, offer.app_id, offer.attribute),
+        asked=offer.asked,
+        team=None,
+        channel=offer.channel,
+        requester=click.user,
+        thread_ts=click.thread,
+        recheck=True,
     )
+    await answer(services, question, click.reply)
+
+
+async def _decide(services: Services, click: Click, move: Decide) -> Message:
+    try:
+        return await move(services, click.value, click.user)
+    except ResponseError:  # Redis answered, but refused (a key of the wrong type, OOM)
+        return render.notice(REDIS_REFUSED)
+    except RedisError:
+        return render.notice(REDIS_DOWN)
+
+
+def _thread(body: dict[str, Any]) -> str | None:
+    """The thread of the message the button is on (the report's, or the report itself)."""
+    return (
+        field(body, "message", "thread_ts")
+        or field(body, "container", "thread_ts")
+        or field(body, "container", "message_ts")
+    )
+
+
+def _id(action: dict[str, Any]) -> str:
+    return field(action, "action_id") or "(no action_id)"

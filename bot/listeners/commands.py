@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot import render
-from bot.answers import Question, answer
+from bot.answers import Question, Reply, answer
 from bot.blockkit import Message, escape
 from bot.commands import Why, parse
+from bot.listeners.payloads import field
 from bot.listeners.replies import is_retry, not_a_diagnosis
 from bot.services import Services
 
 COMMAND = "/attrsync"
+INCOMPLETE = (
+    "Slack did not say which channel or person this command came from, "
+    "so attrsync cannot answer it; please try again."
+)
+
+log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -22,24 +30,43 @@ def register(app: AsyncApp, services: Services) -> None:
     async def attrsync(
         ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, request: AsyncBoltRequest
     ) -> None:
-        text = str(command.get("text") or "")
+        channel, user = field(command, "channel_id"), field(command, "user_id")
+        if channel is None or user is None:
+            # The ack's text still reaches whoever typed the command, whoever they are.
+            log.warning("a %s command without channel_id or user_id; told the sender", COMMAND)
+            await ack(response_type="ephemeral", **render.notice(INCOMPLETE).payload())
+            return
+        text = field(command, "text") or ""
         parsed = parse(text, command=COMMAND)
         if not isinstance(parsed, Why):
             await ack(response_type="ephemeral", **not_a_diagnosis(parsed, COMMAND).payload())
             return
         diagnosing = f"Diagnosing {escape(parsed.user)} in {escape(parsed.app)}…"
         await ack(response_type="ephemeral", **render.notice(diagnosing).payload())
-
-        async def privately(message: Message) -> None:
-            await respond(response_type="ephemeral", replace_original=False, **message.payload())
-
+        response_url = field(command, "response_url")
         question = Question(
             why=parsed,
             asked=f"{COMMAND} {text.strip()}",
-            team=command.get("team_id"),
-            channel=str(command["channel_id"]),
-            requester=str(command["user_id"]),
-            response_url=command.get("response_url"),
+            team=field(command, "team_id"),
+            channel=channel,
+            requester=user,
+            response_url=response_url,
             retry=is_retry(request),
         )
-        await answer(services, question, privately)
+        reply = _privately(services, respond, channel, user, with_response_url=bool(response_url))
+        await answer(services, question, reply)
+
+
+def _privately(
+    services: Services, respond: AsyncRespond, channel: str, user: str, *, with_response_url: bool
+) -> Reply:
+    """The command's response_url answers only the sender; without one (Slack always sends
+    it, but a payload may lack it), an ephemeral message in the channel does the same."""
+
+    async def by_response_url(message: Message) -> None:
+        await respond(response_type="ephemeral", replace_original=False, **message.payload())
+
+    async def by_ephemeral(message: Message) -> None:
+        await services.slack.chat_postEphemeral(channel=channel, user=user, **message.payload())
+
+    return by_response_url if with_response_url else by_ephemeral

@@ -81,8 +81,9 @@ class FakeSlack:
     Knobs: `tokens`/`app_tokens` (accepted xoxb-/xapp- tokens), `not_in_channel` (channel ids
     the bot was never invited to), `usergroups` (id -> member ids), `users` (id -> user object
     overrides), `fail_next` (method -> error code for its next call). Records: `calls`,
-    `responses`, `messages` ((channel, ts) -> message), `block_errors`, `missing_fallback`,
-    `socket_sent`, `socket_acks`, `errors` (bugs in the fake itself; should stay empty).
+    `responses`, `messages` ((channel, ts) -> message), `homes` (user id -> their published
+    App Home view, as Slack echoes it), `block_errors`, `missing_fallback`, `socket_sent`,
+    `socket_acks`, `errors` (bugs in the fake itself; should stay empty).
     """
 
     def __init__(self, *, bot_token: str = "xoxb-test", app_token: str = "xapp-test") -> None:
@@ -96,6 +97,7 @@ class FakeSlack:
         self.calls: list[SlackCall] = []
         self.responses: list[ResponsePost] = []
         self.messages: dict[tuple[str, str], JSON] = {}
+        self.homes: dict[str, JSON] = {}
         self.block_errors: list[str] = []
         self.missing_fallback: list[str] = []
         self.socket_sent: list[JSON] = []
@@ -149,6 +151,17 @@ class FakeSlack:
             lambda: f"{count} answered {method} call(s); got {[c.method for c in self.calls]}",
         )
         return self.calls_to(method)[:count]
+
+    async def wait_for_match(
+        self, method: str, match: Callable[[SlackCall], bool], timeout: float = 5.0
+    ) -> SlackCall:
+        """The first answered call to `method` for which `match` holds."""
+        await self._wait(
+            lambda: any(match(call) for call in self.calls_to(method)),
+            timeout,
+            lambda: f"a matching {method} call; got {[c.method for c in self.calls]}",
+        )
+        return next(call for call in self.calls_to(method) if match(call))
 
     async def wait_for_response(self, count: int = 1, timeout: float = 5.0) -> list[ResponsePost]:
         """The first `count` posts to any response_url."""
@@ -318,9 +331,11 @@ class FakeSlack:
             # Slack reports views' Block Kit errors as invalid_arguments, not invalid_blocks.
             self.block_errors.append(f"views.publish: {'; '.join(errors)}")
             return _error("invalid_arguments", errors)
-        blocks = _with_block_ids(view.get("blocks", []))
-        published: JSON = {"id": f"V{self._next_serial():010d}", "team_id": TEAM_ID}
-        published |= {"type": view.get("type", "home"), "blocks": blocks, "app_id": APP_ID}
+        user = str(args["user_id"])
+        # A user's Home keeps its view id across publishes; its hash changes with each.
+        view_id = self.homes.get(user, {}).get("id") or f"V{self._next_serial():010d}"
+        published = _published_view(view, view_id, secrets.token_hex(8))
+        self.homes[user] = published
         return {"ok": True, "view": published}
 
     def _user_info(self, args: JSON) -> JSON:
@@ -465,6 +480,32 @@ def _with_block_ids(blocks: list[JSON]) -> list[JSON]:
         if isinstance(block, dict):
             block.setdefault("block_id", secrets.token_urlsafe(3))
     return echoed
+
+
+def _published_view(view: JSON, view_id: str, view_hash: str) -> JSON:
+    """A Home view as views.publish answers it (and as Slack sends it back with a click in it):
+    the blocks with their block_ids, and the view's own fields."""
+    return {
+        "id": view_id,
+        "team_id": TEAM_ID,
+        "type": view.get("type", "home"),
+        "blocks": _with_block_ids(view.get("blocks", [])),
+        "private_metadata": view.get("private_metadata", ""),
+        "callback_id": view.get("callback_id", ""),
+        "state": {"values": {}},
+        "hash": view_hash,
+        "title": {"type": "plain_text", "text": "View Title", "emoji": True},
+        "clear_on_close": False,
+        "notify_on_close": False,
+        "close": None,
+        "submit": None,
+        "previous_view_id": None,
+        "root_view_id": view_id,
+        "app_id": APP_ID,
+        "external_id": view.get("external_id", ""),
+        "app_installed_team_id": TEAM_ID,
+        "bot_id": BOT_ID,
+    }
 
 
 def _bearer(request: web.Request) -> str | None:

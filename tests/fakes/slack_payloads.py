@@ -1,9 +1,10 @@
 """Slack's wire formats, both ways: what Slack sends an app, and the Block Kit it accepts back.
 
 The `*_payload` functions give the parsed payload (what a Socket Mode envelope carries);
-`slash_command`, `block_action` and `app_mention` give the exact HTTP body Slack would POST to
-`/slack/events`. Sign it with `sign` or send it with `post_signed`. `check_blocks` is Slack's
-Block Kit validation (FakeSlack applies it to every message; render tests can call it directly).
+`slash_command`, `block_action`, `home_block_action` and `app_mention` give the exact HTTP body
+Slack would POST to `/slack/events`. Sign it with `sign` or send it with `post_signed`.
+`check_blocks` is Slack's Block Kit validation (FakeSlack applies it to every message and view;
+render tests can call it directly).
 """
 
 from __future__ import annotations
@@ -101,17 +102,24 @@ def slash_command_payload(
     }
 
 
-def _find_button(blocks: list[JSON], action_id: str) -> tuple[str, str] | None:
-    """(block_id, button text) of the element with `action_id` in a posted message's blocks."""
-    for block in blocks:
-        elements = list(block.get("elements", []))
-        if "accessory" in block:
-            elements.append(block["accessory"])
-        for element in elements:
-            if isinstance(element, dict) and element.get("action_id") == action_id:
-                label = element.get("text", {}).get("text", "")
-                return str(block.get("block_id", "")), str(label)
-    return None
+def _find_button(
+    blocks: list[JSON], action_id: str, value: str | None = None
+) -> tuple[str, str] | None:
+    """(block_id, button text) of the element with `action_id` in posted blocks: the one with
+    `value` too when there is one (buttons in different blocks may share an action_id, as the
+    Approve buttons in App Home do), else the first."""
+    matches = [
+        (block, element)
+        for block in blocks
+        for element in [*block.get("elements", []), block.get("accessory")]
+        if isinstance(element, dict) and element.get("action_id") == action_id
+    ]
+    exact = [(b, e) for b, e in matches if value is not None and e.get("value") == value]
+    chosen = exact or matches
+    if not chosen:
+        return None
+    block, element = chosen[0]
+    return str(block.get("block_id", "")), str(element.get("text", {}).get("text", ""))
 
 
 def block_action_payload(
@@ -135,7 +143,7 @@ def block_action_payload(
     the payload carries its real text, blocks, block_id and button label, as Slack's does.
     """
     blocks: list[JSON] = list(message.get("blocks", [])) if message else []
-    found = _find_button(blocks, action_id)
+    found = _find_button(blocks, action_id, value)
     container: JSON = {
         "type": "message",
         "message_ts": message_ts,
@@ -156,12 +164,7 @@ def block_action_payload(
         clicked["thread_ts"] = thread_ts
     return {
         "type": "block_actions",
-        "user": {
-            "id": user_id,
-            "username": user_name(user_id),
-            "name": user_name(user_id),
-            "team_id": team_id,
-        },
+        "user": _clicker(user_id, team_id),
         "api_app_id": APP_ID,
         "token": VERIFICATION_TOKEN,
         "container": container,
@@ -173,20 +176,58 @@ def block_action_payload(
         "message": clicked,
         "state": {"values": {}},
         "response_url": response_url,
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": block_id or (found[0] if found else "actions"),
-                "text": {
-                    "type": "plain_text",
-                    "text": button_text or (found[1] if found else action_id),
-                    "emoji": True,
-                },
-                "value": value,
-                "type": "button",
-                "action_ts": action_ts(),
-            }
-        ],
+        "actions": [_button_action(action_id, value, block_id, button_text, found)],
+    }
+
+
+def home_block_action_payload(
+    action_id: str, value: str, *, user_id: str, view: Mapping[str, Any], team_id: str = TEAM_ID
+) -> JSON:
+    """A `block_actions` interaction from App Home: someone clicked a button in the Home `view`
+    (the `view` the fake answered views.publish with). Unlike a click in a message, Slack sends
+    the whole view and its id as the container, and no channel, message or response_url:
+    https://docs.slack.dev/reference/interaction-payloads/block_actions-payload
+    """
+    blocks: list[JSON] = list(view.get("blocks", []))
+    found = _find_button(blocks, action_id, value)
+    return {
+        "type": "block_actions",
+        "user": _clicker(user_id, team_id),
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "container": {"type": "view", "view_id": view.get("id", "")},
+        "trigger_id": new_trigger_id(),
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": dict(view),
+        "actions": [_button_action(action_id, value, None, None, found)],
+    }
+
+
+def _clicker(user_id: str, team_id: str) -> JSON:
+    name = user_name(user_id)
+    return {"id": user_id, "username": name, "name": name, "team_id": team_id}
+
+
+def _button_action(
+    action_id: str,
+    value: str,
+    block_id: str | None,
+    button_text: str | None,
+    found: tuple[str, str] | None,
+) -> JSON:
+    return {
+        "action_id": action_id,
+        "block_id": block_id or (found[0] if found else "actions"),
+        "text": {
+            "type": "plain_text",
+            "text": button_text or (found[1] if found else action_id),
+            "emoji": True,
+        },
+        "value": value,
+        "type": "button",
+        "action_ts": action_ts(),
     }
 
 
@@ -261,6 +302,10 @@ slash_command = _encoded(slash_command_payload, urlencode)
 """The form-encoded body Slack POSTs for a slash command."""
 block_action = _encoded(block_action_payload, lambda p: urlencode({"payload": json.dumps(p)}))
 """The form body (`payload=<json>`) Slack POSTs for a button click."""
+home_block_action = _encoded(
+    home_block_action_payload, lambda p: urlencode({"payload": json.dumps(p)})
+)
+"""The form body Slack POSTs for a button click in App Home."""
 app_mention = _encoded(app_mention_envelope_payload, json.dumps)
 """The JSON body Slack POSTs to the Events API URL for an @-mention of the bot."""
 
@@ -298,6 +343,14 @@ _ELEMENT_TYPES: Final = frozenset(
 
 
 class _Blocks:
+    """Slack's uniqueness rules: a block_id is unique in its message or view ("block_id should
+    be unique for each message and each iteration of a message",
+    https://docs.slack.dev/reference/block-kit/blocks/actions-block); an action_id only among
+    the elements of its block ("Should be unique among all other action_ids in the containing
+    block", https://docs.slack.dev/tools/node-slack-sdk/reference/types/interfaces/Button).
+    So one message or Home view may repeat an action_id in different blocks, as App Home does
+    with each pending request's Approve button."""
+
     def __init__(self) -> None:
         self.errors: list[str] = []
         self.seen: dict[str, set[str]] = {"block_id": set(), "action_id": set()}
@@ -354,6 +407,7 @@ class _Blocks:
             self.fail(f"unsupported block type {kind!r}", f"{pointer}/type")
             return
         self.unique(block, "block_id", pointer)
+        self.seen["action_id"] = set()  # action_ids are unique per block only
         if kind == "section":
             if "text" not in block and "fields" not in block:
                 self.fail("must provide either text or fields", pointer)
