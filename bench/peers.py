@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot.demo.org import build_demo_org
 from bot.demo.server import serve
-from bot.serving import serving
+from bot.runtime.listening import serving
 from tests.fakes.slack import FakeSlack
 
 

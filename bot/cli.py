@@ -62,7 +62,7 @@ async def _why(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 
 async def _bot(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    from bot.serve import run_bot  # only the bot needs Bolt
+    from bot.runtime.processes import run_bot  # only the bot needs Bolt
 
     settings = Settings.from_env(env)
     settings.require_slack(socket_mode=args.command == "socket")

@@ -13,10 +13,10 @@ from typing import Any
 
 import aiohttp
 
-from bot.app import build_app
 from bot.config import DEFAULT_REDIS_URL, Settings
-from bot.serve import http_server
-from bot.services import Services, open_services
+from bot.runtime.processes import http_server
+from bot.runtime.services import Services, open_services
+from bot.slack.app import build_app
 from tests.fakes.slack import FakeSlack
 from tests.fakes.slack_payloads import post_signed, slash_command
 

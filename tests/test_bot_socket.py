@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.app import build_app
 from bot.demo.server import FakeOkta
-from bot.serve import socket_connection
-from bot.services import open_services
+from bot.runtime.processes import socket_connection
+from bot.runtime.services import open_services
+from bot.slack.app import build_app
 from tests.bot_harness import bot_settings, new_channel
 from tests.fakes.slack import serve_slack
 from tests.fakes.slack_payloads import slash_command_payload

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from bot import render
 from bot.approvals.audit import Audit
 from bot.approvals.render import (
     approval_request,
@@ -23,7 +22,8 @@ from bot.approvals.render import (
 )
 from bot.approvals.states import State
 from bot.approvals.store import Approval
-from bot.blockkit import Message
+from bot.slack import render
+from bot.slack.blockkit import Message
 from checks.model import App, Finding, Fix, Report, Status, User, Verdict
 from checks.remediation.model import Plan, Probe, Step
 from tests import builders as b

@@ -8,7 +8,7 @@ import uuid
 from redis.asyncio import Redis
 
 from bot.demo.server import FakeOkta
-from bot.store import RedisFactCache
+from bot.store.diagnoses import RedisFactCache
 from checks.diagnose import diagnose
 from checks.facts import Facts
 from checks.okta import OktaClient

@@ -23,7 +23,6 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from bot.answers import REDIS_REFUSED
 from bot.approvals import store as approvals_store
 from bot.approvals import worker as worker_module
 from bot.approvals.audit import read as read_audit
@@ -33,6 +32,7 @@ from bot.approvals.states import APPROVE, START, State
 from bot.approvals.store import GROUP, Approval, Approvals
 from bot.approvals.worker import Worker
 from bot.demo.server import FakeOkta, Fault
+from bot.slack.answers import REDIS_REFUSED
 from checks.model import Finding, Status
 from checks.remediation.execute import Entry, LeaseLost
 from checks.remediation.model import Plan, Step

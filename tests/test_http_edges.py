@@ -20,11 +20,11 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.app import build_app
 from bot.demo.server import FakeOkta
-from bot.listeners import actions, commands
-from bot.serve import socket_connection
-from bot.services import open_services
+from bot.runtime.processes import socket_connection
+from bot.runtime.services import open_services
+from bot.slack.app import build_app
+from bot.slack.listeners import actions, commands
 from tests.bot_harness import SIGNING_SECRET, Bot, bot_settings, new_channel, running_bot
 from tests.fakes.slack import FakeSlack, serve_slack
 from tests.fakes.slack_payloads import (

@@ -7,11 +7,11 @@ from dataclasses import replace
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot import render
 from bot.approvals.render import approval_request, manual_fix, plan_details
 from bot.approvals.states import State
 from bot.approvals.store import Approval
-from bot.blockkit import MAX_BLOCKS, Message, actions, button, context, escape, link, section
+from bot.slack import render
+from bot.slack.blockkit import MAX_BLOCKS, Message, actions, button, context, escape, link, section
 from checks.diagnose import diagnose
 from checks.model import Finding, Fix, Report, Status, Verdict
 from checks.remediation.model import Plan, Step

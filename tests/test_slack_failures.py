@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.demo.server import FakeOkta
-from bot.services import SLACK_TIMEOUT
+from bot.runtime.services import SLACK_TIMEOUT
 from tests.bot_harness import Bot, bot_settings, buttons, new_channel, running_bot
 from tests.fakes.slack import FakeSlack, serve_slack
 

@@ -12,10 +12,10 @@ from redis.asyncio import Redis
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.approvals.store import Approval, describe
-from bot.blockkit import escape
-from bot.keys import Keys
-from bot.slackapi import SLACK_FAILURES, slack_error
-from bot.store import as_text
+from bot.slack.blockkit import escape
+from bot.slack.failures import SLACK_FAILURES, slack_error
+from bot.store.diagnoses import as_text
+from bot.store.keys import Keys
 
 MAX_ENTRIES = 100_000
 

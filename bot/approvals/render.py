@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.approvals.states import State
 from bot.approvals.store import Approval
-from bot.blockkit import (
+from bot.slack.blockkit import (
     MAX_BLOCKS,
     MAX_SECTION_TEXT,
     Message,

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import logging
 
-from bot import render
 from bot.approvals.render import approval_request, manual_fix, plan_details
 from bot.approvals.states import APPROVE, REJECT, WITHDRAW, Move
 from bot.approvals.store import Approval, Moved
-from bot.blockkit import Message, escape
-from bot.services import Services
-from bot.slackapi import SLACK_FAILURES, slack_error
-from bot.store import FixOffer, as_text
+from bot.runtime.services import Services
+from bot.slack import render
+from bot.slack.blockkit import Message, escape
+from bot.slack.failures import SLACK_FAILURES, slack_error
+from bot.store.diagnoses import FixOffer, as_text
 from checks.errors import AttrsyncError
 from checks.facts import Facts
 from checks.registry import CHECKS

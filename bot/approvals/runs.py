@@ -21,8 +21,8 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.keys import Keys
-from bot.store import as_text
+from bot.store.diagnoses import as_text
+from bot.store.keys import Keys
 from checks.remediation.execute import Entry, LeaseLost
 
 JOURNAL_KEEP = 30 * 86400

@@ -19,8 +19,8 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.approvals.states import EXPIRE, FINAL, OPEN, Move, State
-from bot.keys import Keys
-from bot.store import as_text
+from bot.store.diagnoses import as_text
+from bot.store.keys import Keys
 from checks.remediation.model import Plan
 
 KEEP_FOR = 30 * 86400

@@ -26,11 +26,11 @@ from bot.approvals.requests import expire_due, show
 from bot.approvals.runs import Lease, Leases, RedisJournal
 from bot.approvals.states import FAIL, FINISH, STALL, START, Move, State
 from bot.approvals.store import GROUP, Approval
-from bot.blockkit import Message, escape
-from bot.render import notice
-from bot.services import Services
-from bot.slackapi import SLACK_FAILURES, slack_error
-from bot.store import as_text
+from bot.runtime.services import Services
+from bot.slack.blockkit import Message, escape
+from bot.slack.failures import SLACK_FAILURES, slack_error
+from bot.slack.render import notice
+from bot.store.diagnoses import as_text
 from checks.diagnose import diagnose
 from checks.errors import AttrsyncError
 from checks.facts import Facts

@@ -28,7 +28,7 @@ from bot.demo.faults import Fault
 from bot.demo.oauth import TOKEN_PATH, TokenIssuer
 from bot.demo.state import OktaError, OrgState
 from bot.demo.wire import MUTATED, STATE
-from bot.serving import serving
+from bot.runtime.listening import serving
 
 __all__ = ["FakeOkta", "Fault", "RecordedRequest", "serve"]
 

@@ -27,7 +27,7 @@ from typing import Any, Final
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from bot.serving import serving
+from bot.runtime.listening import serving
 from tests.fakes.slack_payloads import (
     APP_ID,
     BOT_ID,

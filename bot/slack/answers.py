@@ -11,12 +11,12 @@ from redis.exceptions import RedisError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot import render
-from bot.blockkit import Message, escape
-from bot.commands import Why
-from bot.services import Services
-from bot.slackapi import SLACK_FAILURES, slack_error
-from bot.store import Earlier, FixOffer
+from bot.runtime.services import Services
+from bot.slack import render
+from bot.slack.blockkit import Message, escape
+from bot.slack.failures import SLACK_FAILURES, slack_error
+from bot.slack.parser import Why
+from bot.store.diagnoses import Earlier, FixOffer
 from checks.diagnose import diagnose
 from checks.errors import AttrsyncError, OktaError
 from checks.facts import Facts

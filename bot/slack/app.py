@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.error import BoltUnhandledRequestError
 
-from bot.listeners import actions, commands, events, home
-from bot.listeners.payloads import Intake, describe
-from bot.services import Services
+from bot.runtime.services import Services
+from bot.slack.listeners import actions, commands, events, home
+from bot.slack.listeners.payloads import Intake, describe
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from slack_sdk.models.blocks import DividerBlock
 
 from bot.approvals.render import home_view
 from bot.approvals.requests import ApproverCheckFailed, is_approver
-from bot.blockkit import Message
-from bot.listeners.payloads import field
-from bot.services import Services
-from bot.slackapi import SLACK_FAILURES, slack_error
+from bot.runtime.services import Services
+from bot.slack.blockkit import Message
+from bot.slack.failures import SLACK_FAILURES, slack_error
+from bot.slack.listeners.payloads import field
 
 MAX_HOME_BLOCKS = 100
 """Slack's limit for a Home tab view."""

@@ -12,7 +12,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.keys import Keys
+from bot.store.keys import Keys
 
 DEFAULT_PREFIX = "attrsync:"
 RECENT = 10

@@ -19,16 +19,16 @@ from typing import Any
 from redis.exceptions import RedisError, ResponseError
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot import render
-from bot.answers import REDIS_DOWN, REDIS_REFUSED, Question, Reply, answer
 from bot.approvals import requests as fixes
 from bot.approvals.render import APPROVE, RECHECK, REJECT
-from bot.blockkit import Message
-from bot.commands import Why
-from bot.listeners.home import publish_home
-from bot.listeners.payloads import field
-from bot.services import Services
-from bot.slackapi import SLACK_FAILURES, slack_error
+from bot.runtime.services import Services
+from bot.slack import render
+from bot.slack.answers import REDIS_DOWN, REDIS_REFUSED, Question, Reply, answer
+from bot.slack.blockkit import Message
+from bot.slack.failures import SLACK_FAILURES, slack_error
+from bot.slack.listeners.home import publish_home
+from bot.slack.listeners.payloads import field
+from bot.slack.parser import Why
 
 EXPIRED = "This fix offer has expired; run the diagnosis again."
 INCOMPLETE = (

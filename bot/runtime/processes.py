@@ -12,12 +12,12 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
 from bot import logs
-from bot.app import build_app
 from bot.approvals.worker import Worker
 from bot.config import Settings
-from bot.http import web_app
-from bot.services import Services, open_services
-from bot.serving import serving
+from bot.runtime.listening import serving
+from bot.runtime.routes import web_app
+from bot.runtime.services import Services, open_services
+from bot.slack.app import build_app
 from checks.okta import OktaSettings
 
 log = logging.getLogger(__name__)

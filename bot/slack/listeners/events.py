@@ -10,13 +10,13 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import render
-from bot.answers import Question, Reply, answer
-from bot.blockkit import Message, escape
-from bot.commands import Why, parse, strip_mention
-from bot.listeners.payloads import field
-from bot.listeners.replies import is_retry, not_a_diagnosis
-from bot.services import Services
+from bot.runtime.services import Services
+from bot.slack import render
+from bot.slack.answers import Question, Reply, answer
+from bot.slack.blockkit import Message, escape
+from bot.slack.listeners.payloads import field
+from bot.slack.listeners.replies import is_retry, not_a_diagnosis
+from bot.slack.parser import Why, parse, strip_mention
 
 MENTION = "@attrsync"
 

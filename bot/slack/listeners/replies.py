@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot import render
-from bot.blockkit import Message
-from bot.commands import Help, ParseError, Scan, help_text
+from bot.slack import render
+from bot.slack.blockkit import Message
+from bot.slack.parser import Help, ParseError, Scan, help_text
 
 
 def not_a_diagnosis(parsed: Help | Scan | ParseError, command: str) -> Message:

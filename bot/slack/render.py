@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from slack_sdk.models.blocks import Block, ButtonElement, DividerBlock
 
-from bot.blockkit import (
+from bot.slack.blockkit import (
     MAX_SECTION_TEXT,
     Message,
     button,

@@ -38,7 +38,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.logs import new_request_id
-from bot.services import Services
+from bot.runtime.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.approvals.audit import Audit
 from bot.approvals.store import Approvals
 from bot.config import Settings, SlackSettings
-from bot.store import Store
+from bot.store.diagnoses import Store
 from checks.okta import OktaClient, OktaSettings
 
 REDIS_CONNECTIONS = 64

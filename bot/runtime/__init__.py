@@ -1,0 +1,1 @@
+"""The processes: clients opened once (services), HTTP routes, serve/socket/worker."""

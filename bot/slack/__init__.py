@@ -1,0 +1,1 @@
+"""Slack: the Bolt app, thin listeners, the command parser, answers and Block Kit rendering."""
