@@ -76,12 +76,12 @@ async def _audit(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from redis.asyncio import Redis
     from redis.exceptions import RedisError
 
-    from bot.approvals.audit import read
+    from bot.store.audit import AuditTrail
 
     settings = Settings.from_env(env)
     redis = Redis.from_url(settings.redis_url, socket_connect_timeout=2)
     try:
-        entries = await read(redis, settings.redis_prefix, max(1, args.count))
+        entries = await AuditTrail(redis, settings.redis_prefix).read(max(1, args.count))
     except RedisError as exc:
         raise UsageError(f"Redis at REDIS_URL cannot be read ({type(exc).__name__}).") from None
     finally:

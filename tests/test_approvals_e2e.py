@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.approvals.audit import read
 from bot.approvals.states import State
 from bot.demo.server import FakeOkta, Fault
 from tests.approval_harness import REQUESTER, click, mutations, request_fix, worker
@@ -167,7 +166,7 @@ async def test_expired_request(fake_okta: FakeOkta, slack: FakeSlack) -> None:
         )
         assert "expired already" in said
         assert not mutations(fake_okta)
-        entries = await read(bot.services.store.redis, bot.services.store.prefix, 20)
+        entries = await bot.services.audit.trail.read(20)
         assert [e["event"] for e in entries] == ["requested", "expired"]
 
 
@@ -243,7 +242,7 @@ async def test_audit_stream_records_every_transition(bot: Bot) -> None:
     channel, approval_id, request = await request_fix(bot, "why iupd zoom", "update_attributes")
     await click(bot, "approval:approve", approval_id, APPROVER, channel, request.answer["ts"])
     await worker(bot, name="w1").work_once()
-    entries = await read(bot.services.store.redis, bot.services.store.prefix, 20)
+    entries = await bot.services.audit.trail.read(20)
     assert [(e["event"], e["actor"]) for e in entries] == [
         ("requested", REQUESTER),
         ("approved", APPROVER),

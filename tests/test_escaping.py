@@ -21,9 +21,9 @@ from bot.approvals.render import (
     verification,
 )
 from bot.approvals.states import State
-from bot.approvals.store import Approval
 from bot.slack import render
 from bot.slack.blockkit import Message
+from bot.store.approvals import Approval
 from checks.model import App, Finding, Fix, Report, Status, User, Verdict
 from checks.remediation.model import Plan, Probe, Step
 from tests import builders as b

@@ -34,9 +34,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.approvals.states import FINAL, State
-from bot.approvals.store import Approval
 from bot.demo.server import FakeOkta, Fault
 from bot.demo.state import OrgState
+from bot.store.approvals import Approval
 from checks.remediation.model import Plan, Step
 from tests.approval_harness import click, request_fix
 from tests.bot_harness import (

@@ -23,16 +23,16 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from bot.approvals import store as approvals_store
 from bot.approvals import worker as worker_module
-from bot.approvals.audit import read as read_audit
 from bot.approvals.render import verification
-from bot.approvals.runs import Leases, RedisJournal
 from bot.approvals.states import APPROVE, START, State
-from bot.approvals.store import GROUP, Approval, Approvals
 from bot.approvals.worker import Worker
 from bot.demo.server import FakeOkta, Fault
 from bot.slack.answers import REDIS_REFUSED
+from bot.store import approvals as approvals_store
+from bot.store.approvals import GROUP, Approval, Approvals
+from bot.store.audit import AuditTrail
+from bot.store.runs import Leases, RedisJournal
 from checks.model import Finding, Status
 from checks.remediation.execute import Entry, LeaseLost
 from checks.remediation.model import Plan, Step
@@ -170,7 +170,7 @@ async def approve(bot: Bot, approval_id: str, channel: str, request: SlackCall, 
 
 
 async def audit_events(bot: Bot) -> list[dict[str, Any]]:
-    return await read_audit(bot.services.store.redis, bot.services.store.prefix, 200)
+    return await AuditTrail(bot.services.store.redis, bot.services.store.prefix).read(200)
 
 
 def audit_channel_lines(slack: FakeSlack) -> list[str]:

@@ -9,9 +9,9 @@ from slack_sdk.models.blocks import Block
 
 from bot.approvals.render import approval_request, manual_fix, plan_details
 from bot.approvals.states import State
-from bot.approvals.store import Approval
 from bot.slack import render
 from bot.slack.blockkit import MAX_BLOCKS, Message, actions, button, context, escape, link, section
+from bot.store.approvals import Approval
 from checks.diagnose import diagnose
 from checks.model import Finding, Fix, Report, Status, Verdict
 from checks.remediation.model import Plan, Step

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import Block
 
 from bot.approvals.states import State
-from bot.approvals.store import Approval
 from bot.slack.blockkit import (
     MAX_BLOCKS,
     MAX_SECTION_TEXT,
@@ -21,6 +20,7 @@ from bot.slack.blockkit import (
     link,
     section,
 )
+from bot.store.approvals import Approval
 from checks.model import Finding, Status
 from checks.remediation.model import Plan, Step
 

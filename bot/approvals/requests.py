@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from bot.approvals.render import approval_request, manual_fix, plan_details
 from bot.approvals.states import APPROVE, REJECT, WITHDRAW, Move
-from bot.approvals.store import Approval, Moved
 from bot.runtime.services import Services
 from bot.slack import render
 from bot.slack.blockkit import Message, escape
 from bot.slack.failures import SLACK_FAILURES, slack_error
-from bot.store.diagnoses import FixOffer, as_text
+from bot.store.approvals import Approval, Moved
+from bot.store.diagnoses import FixOffer
 from checks.errors import AttrsyncError
 from checks.facts import Facts
 from checks.registry import CHECKS
@@ -40,14 +39,12 @@ async def request_fix(
     """
     if not offer.automated:
         return await _manual(services, offer, offer_id, None)
-    redis = services.store.redis
-    planning = services.store.keys.offer_planning(offer_id)
-    if not await redis.set(planning, clicker, nx=True, ex=PLANNING_SECONDS):
+    if not await services.store.start_request(offer_id, clicker, PLANNING_SECONDS):
         return render.notice("A request for this fix is being posted in the thread right now.")
     try:
         return await _request(services, offer, offer_id, clicker=clicker, thread_ts=thread_ts)
     finally:
-        await redis.delete(planning)
+        await services.store.end_request(offer_id)
 
 
 async def _request(
@@ -205,10 +202,9 @@ async def is_approver(services: Services, user: str) -> bool:
 
 
 async def _group_members(services: Services, group: str) -> set[str]:
-    key = services.store.keys.usergroup(group)
-    cached = await services.store.redis.get(key)
+    cached = await services.store.group_members(group)
     if cached is not None:
-        return set(json.loads(as_text(cached)))
+        return cached
     try:
         answer = await services.slack.usergroups_users_list(usergroup=group)
     except SLACK_FAILURES as exc:
@@ -216,7 +212,7 @@ async def _group_members(services: Services, group: str) -> set[str]:
         log.warning("cannot read user group %s: %s", group, error)
         raise ApproverCheckFailed(f"Slack refused to list user group {group} ({error}).") from None
     members = [str(u) for u in answer.get("users") or []]
-    await services.store.redis.set(key, json.dumps(members), ex=GROUP_CACHE_SECONDS)
+    await services.store.remember_group(group, members, GROUP_CACHE_SECONDS)
     return set(members)
 
 

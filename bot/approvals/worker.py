@@ -19,18 +19,17 @@ import time
 import uuid
 from typing import Any
 
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisError
 
 from bot.approvals.render import stall_resolved, stalled_alert, verification
 from bot.approvals.requests import expire_due, show
-from bot.approvals.runs import Lease, Leases, RedisJournal
 from bot.approvals.states import FAIL, FINISH, STALL, START, Move, State
-from bot.approvals.store import GROUP, Approval
 from bot.runtime.services import Services
 from bot.slack.blockkit import Message, escape
 from bot.slack.failures import SLACK_FAILURES, slack_error
 from bot.slack.render import notice
-from bot.store.diagnoses import as_text
+from bot.store.approvals import Approval
+from bot.store.runs import Lease
 from checks.diagnose import diagnose
 from checks.errors import AttrsyncError
 from checks.facts import Facts
@@ -62,15 +61,11 @@ class Worker:
         retry_base: float = RETRY_BASE,
     ) -> None:
         self._services = services
-        self._redis = services.store.redis
         self._approvals = services.approvals
-        self._stream = services.approvals.jobs
+        self._jobs = services.store.jobs
         self.name = name or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        self._leases = Leases(
-            self._redis,
-            services.store.prefix,
-            ttl_ms=lease_ms or int(services.settings.fix_lease * 1000),
-        )
+        self._leases = services.store.leases(lease_ms or int(services.settings.fix_lease * 1000))
+        self._journals = services.store.journals
         self._block_ms = block_ms
         self._wait_limit = wait_limit
         self._poll_interval = poll_interval
@@ -96,46 +91,32 @@ class Worker:
     async def work_once(self) -> int:
         """Run what is due: runs whose worker died, stalled runs due again, then new ones.
         Returns how many jobs it looked at."""
-        await self._ensure_group()
+        await self._jobs.ensure_group()
         await self._tidy()
         await expire_due(self._services)
         await self._approvals.promote_retries()
-        reclaimed: Any = await self._redis.xautoclaim(
-            self._stream, GROUP, self.name, self._leases.ttl_ms, "0-0", count=10
-        )
-        entries = list(reclaimed[1])
-        if not entries:
-            fresh: Any = await self._redis.xreadgroup(
-                GROUP, self.name, {self._stream: ">"}, count=1, block=self._block_ms
-            )
-            entries = [entry for _, stream_entries in fresh or [] for entry in stream_entries]
-        for entry_id, fields in entries:
-            approval_id = as_text((fields or {}).get(b"approval") or (fields or {}).get("approval"))
-            await self.run_job(as_text(entry_id), approval_id)
-        return len(entries)
-
-    async def _ensure_group(self) -> None:
-        with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists already
-            await self._redis.xgroup_create(self._stream, GROUP, id="0", mkstream=True)
+        # Taken over only once idle for a lease: by then a live worker would have renewed it.
+        jobs = await self._jobs.take_over(self.name, self._leases.ttl_ms)
+        if not jobs:
+            jobs = await self._jobs.read_new(self.name, self._block_ms)
+        for job in jobs:
+            await self.run_job(job.entry, job.approval_id)
+        return len(jobs)
 
     async def _tidy(self) -> None:
         """Forget the consumers of processes that are gone (their jobs were claimed again)."""
         if time.monotonic() - self._tidied < TIDY_EVERY and self._tidied:
             return
         self._tidied = time.monotonic()
-        for consumer in await self._redis.xinfo_consumers(self._stream, GROUP):
-            name = as_text(consumer["name"])
-            if (
-                name != self.name
-                and not consumer["pending"]
-                and consumer["idle"] > DEAD_CONSUMER_MS
-            ):
-                await self._redis.xgroup_delconsumer(self._stream, GROUP, name)
+        for consumer in await self._jobs.consumers():
+            gone = not consumer.pending and consumer.idle_ms > DEAD_CONSUMER_MS
+            if consumer.name != self.name and gone:
+                await self._jobs.forget(consumer.name)
 
     async def _leave(self) -> None:
-        for consumer in await self._redis.xinfo_consumers(self._stream, GROUP):
-            if as_text(consumer["name"]) == self.name and not consumer["pending"]:
-                await self._redis.xgroup_delconsumer(self._stream, GROUP, self.name)
+        for consumer in await self._jobs.consumers():
+            if consumer.name == self.name and not consumer.pending:
+                await self._jobs.forget(self.name)
 
     async def run_job(self, entry_id: str, approval_id: str) -> bool:
         """Run one job if its run is free; False leaves it to whoever holds the run."""
@@ -145,7 +126,7 @@ class Worker:
             State.RUNNING,
             State.STALLED,
         ):
-            await self._redis.xack(self._stream, GROUP, entry_id)
+            await self._jobs.ack(entry_id)
             return True
         lease = await self._leases.acquire(approval_id, approval.plan.scopes(), self.name)
         if lease is None:
@@ -163,7 +144,7 @@ class Worker:
             if approval.stalls == 0:
                 await show(self._services, approval)
                 await self._services.audit.record("running", approval, actor=self.name)
-        journal = RedisJournal(self._redis, self._services.store.prefix, approval.id, lease)
+        journal = self._journals.of(approval.id, lease)
         if not await journal.entries():
             drift = await self._drift(approval)
             if drift:

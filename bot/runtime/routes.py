@@ -72,7 +72,7 @@ def web_app(bolt: AsyncApp, services: Services) -> web.Application:
         redis = "ok"
         try:
             async with asyncio.timeout(2):
-                await services.store.redis.ping()
+                await services.store.ping()
         except (RedisError, OSError, TimeoutError):
             redis = "down"
         body = {"redis": redis, "okta": services.okta.health}

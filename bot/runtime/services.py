@@ -12,8 +12,8 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.approvals.audit import Audit
-from bot.approvals.store import Approvals
 from bot.config import Settings, SlackSettings
+from bot.store.approvals import Approvals
 from bot.store.diagnoses import Store
 from checks.okta import OktaClient, OktaSettings
 

@@ -12,7 +12,10 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.store.codec import as_text
+from bot.store.jobs import Jobs
 from bot.store.keys import Keys
+from bot.store.runs import Journals, Leases
 
 DEFAULT_PREFIX = "attrsync:"
 RECENT = 10
@@ -26,11 +29,6 @@ DUPLICATE_WINDOW = 60
 def _digest(*parts: str) -> str:
     # Keys hold org URLs and words people typed: hash them to a fixed, safe shape.
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
-
-def as_text(raw: object) -> str:
-    """What redis-py answers (bytes, mostly) as text."""
-    return raw.decode() if isinstance(raw, bytes) else str(raw or "")
 
 
 class RedisFactCache:
@@ -133,6 +131,37 @@ class Store:
 
     async def recent_diagnoses(self, user: str) -> list[dict[str, str]]:
         return [json.loads(raw) for raw in await self.redis.lrange(self.keys.recent(user), 0, -1)]
+
+    async def start_request(self, offer_id: str, who: str, seconds: int) -> bool:
+        """Hold a fix offer while one click plans and posts its request; False if held."""
+        return bool(
+            await self.redis.set(self.keys.offer_planning(offer_id), who, nx=True, ex=seconds)
+        )
+
+    async def end_request(self, offer_id: str) -> None:
+        await self.redis.delete(self.keys.offer_planning(offer_id))
+
+    async def group_members(self, group: str) -> set[str] | None:
+        """An approver user group's members as last read from Slack, if still fresh."""
+        cached = await self.redis.get(self.keys.usergroup(group))
+        return None if cached is None else set(json.loads(as_text(cached)))
+
+    async def remember_group(self, group: str, members: list[str], seconds: int) -> None:
+        await self.redis.set(self.keys.usergroup(group), json.dumps(members), ex=seconds)
+
+    @property
+    def jobs(self) -> Jobs:
+        return Jobs(self.redis, self.prefix)
+
+    @property
+    def journals(self) -> Journals:
+        return Journals(self.redis, self.prefix)
+
+    def leases(self, ttl_ms: int) -> Leases:
+        return Leases(self.redis, self.prefix, ttl_ms=ttl_ms)
+
+    async def ping(self) -> None:
+        await self.redis.ping()
 
     async def load_offer(self, offer_id: str) -> FixOffer | None:
         raw = await self.redis.get(self.keys.offer(offer_id))

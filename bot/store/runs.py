@@ -21,7 +21,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.store.diagnoses import as_text
+from bot.store.codec import as_text
 from bot.store.keys import Keys
 from checks.remediation.execute import Entry, LeaseLost
 
@@ -124,6 +124,15 @@ class Leases:
                 await lease.renew()
             except RedisError:  # keep trying: the lease may outlive a short outage
                 log.warning("cannot renew the lease of %s; Redis is unreachable", lease.value)
+
+
+class Journals:
+    def __init__(self, redis: Redis, prefix: str) -> None:
+        self._redis = redis
+        self._prefix = prefix
+
+    def of(self, run_id: str, lease: Lease) -> RedisJournal:
+        return RedisJournal(self._redis, self._prefix, run_id, lease)
 
 
 class RedisJournal:

@@ -19,7 +19,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.approvals.states import EXPIRE, FINAL, OPEN, Move, State
-from bot.store.diagnoses import as_text
+from bot.store.codec import as_text
 from bot.store.keys import Keys
 from checks.remediation.model import Plan
 
