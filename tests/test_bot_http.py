@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.demo.server import FakeOkta, Fault
-from bot.slack.answers import REDIS_DOWN
+from bot.slack.failures import REDIS_DOWN
 from tests.bot_harness import Bot, bot_settings, buttons, new_channel, running_bot
 from tests.fakes.slack import FakeSlack, serve_slack
 from tests.fakes.slack_payloads import app_mention, block_action

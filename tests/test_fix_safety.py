@@ -28,7 +28,7 @@ from bot.approvals.render import verification
 from bot.approvals.states import APPROVE, START, State
 from bot.approvals.worker import Worker
 from bot.demo.server import FakeOkta, Fault
-from bot.slack.answers import REDIS_REFUSED
+from bot.slack.failures import REDIS_REFUSED
 from bot.store import approvals as approvals_store
 from bot.store.approvals import GROUP, Approval, Approvals
 from bot.store.audit import AuditTrail

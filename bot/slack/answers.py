@@ -14,7 +14,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.runtime.services import Services
 from bot.slack import render
 from bot.slack.blockkit import Message, escape
-from bot.slack.failures import SLACK_FAILURES, slack_error
+from bot.slack.failures import REDIS_DOWN, SLACK_FAILURES, slack_error
 from bot.slack.parser import Why
 from bot.store.diagnoses import Earlier, FixOffer
 from checks.diagnose import diagnose
@@ -27,14 +27,6 @@ log = logging.getLogger(__name__)
 Reply = Callable[[Message], Awaitable[None]]
 """Says something to the person who asked, and to nobody else."""
 
-REDIS_DOWN = (
-    "attrsync cannot reach its Redis, so it cannot answer right now; "
-    "an admin should check REDIS_URL."
-)
-REDIS_REFUSED = (
-    "attrsync's Redis refused the change, so nothing happened; try again, and if it keeps "
-    "refusing an admin should look at the Redis at REDIS_URL."
-)
 # Slack's answers when the bot may not post in the channel: the response_url still can.
 _CANNOT_POST = frozenset(
     {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}

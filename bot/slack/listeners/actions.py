@@ -16,16 +16,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot.approvals import requests as fixes
 from bot.approvals.render import APPROVE, RECHECK, REJECT
 from bot.runtime.services import Services
 from bot.slack import render
-from bot.slack.answers import REDIS_DOWN, REDIS_REFUSED, Question, Reply, answer
+from bot.slack.answers import Question, Reply, answer
 from bot.slack.blockkit import Message
-from bot.slack.failures import SLACK_FAILURES, slack_error
+from bot.slack.failures import answered, sentence_for
 from bot.slack.listeners.home import publish_home
 from bot.slack.listeners.payloads import field
 from bot.slack.parser import Why
@@ -130,26 +130,23 @@ def _answer_where_clicked(
 async def _request_fix(services: Services, click: Click) -> Message:
     if click.thread is None:
         return render.notice(NOT_ON_A_REPORT)
-    try:
-        offer = await services.store.load_offer(click.value)
-        if offer is None:
-            return render.notice(EXPIRED)
-        return await fixes.request_fix(
-            services, offer, click.value, clicker=click.user, thread_ts=click.thread
-        )
-    except ResponseError:  # Redis answered, but refused (a key of the wrong type, OOM)
-        return render.notice(REDIS_REFUSED)
-    except RedisError:
-        return render.notice(REDIS_DOWN)
-    except SLACK_FAILURES as exc:
-        return render.notice(f"Slack refused the approval request ({slack_error(exc)}); try again.")
+    return await answered(_offer_and_request(services, click, click.thread), "the approval request")
+
+
+async def _offer_and_request(services: Services, click: Click, thread: str) -> Message:
+    offer = await services.store.load_offer(click.value)
+    if offer is None:
+        return render.notice(EXPIRED)
+    return await fixes.request_fix(
+        services, offer, click.value, clicker=click.user, thread_ts=thread
+    )
 
 
 async def _recheck(services: Services, click: Click) -> None:
     try:
         offer = await services.store.load_offer(click.value)
-    except RedisError:
-        await click.reply(render.notice(REDIS_DOWN))
+    except RedisError as exc:
+        await click.reply(render.notice(sentence_for(exc, "the re-check")))
         return
     if offer is None:
         await click.reply(render.notice(EXPIRED))
@@ -168,12 +165,7 @@ async def _recheck(services: Services, click: Click) -> None:
 
 
 async def _decide(services: Services, click: Click, move: Decide) -> Message:
-    try:
-        return await move(services, click.value, click.user)
-    except ResponseError:  # Redis answered, but refused (a key of the wrong type, OOM)
-        return render.notice(REDIS_REFUSED)
-    except RedisError:
-        return render.notice(REDIS_DOWN)
+    return await answered(move(services, click.value, click.user), "the decision")
 
 
 def _thread(body: dict[str, Any]) -> str | None:
