@@ -16,13 +16,11 @@ async def plan(facts: Facts) -> Plan:
     if app_user.scope != "GROUP":
         raise NothingToDo(f"{user.login} is already assigned to {app.label} individually.")
     path = f"/api/v1/apps/{app.id}/users/{user.id}"
-    return Plan(
-        fix=FIX,
-        check=CHECK,
-        user_id=user.id,
-        user_login=user.login,
-        app_id=app.id,
-        app_label=app.label,
+    return Plan.of(
+        FIX,
+        CHECK,
+        user,
+        app,
         summary=f"Convert {user.login}'s {app.label} assignment from group to individual.",
         affects=f"One user: {user.login}.",
         risk=(

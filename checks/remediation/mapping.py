@@ -36,13 +36,11 @@ async def plan(facts: Facts) -> Plan:
         for name, prop in sorted(mends.items())
         for field in ("expression", "pushStatus")
     )
-    return Plan(
-        fix=FIX,
-        check=CHECK,
-        user_id=user.id,
-        user_login=user.login,
-        app_id=app.id,
-        app_label=app.label,
+    return Plan.of(
+        FIX,
+        CHECK,
+        user,
+        app,
         summary=f"In the Okta to {app.label} mapping, map {described}.",
         affects=f"Every user assigned to {app.label} whose profile has these attributes.",
         risk=(

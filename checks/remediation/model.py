@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from checks.errors import AttrsyncError
+from checks.model import App, User
 
 
 class NotAutomatable(AttrsyncError):
@@ -83,6 +84,27 @@ class Plan:
     holds_app: bool = False
     """The run is only safe while the app's settings stay as planned (a relink's unassign
     needs Deactivate Users off), so it holds the whole app, not just the one assignment."""
+
+    @classmethod
+    def of(
+        cls,
+        fix: str,
+        check: str,
+        user: User,
+        app: App,
+        *,
+        summary: str,
+        affects: str,
+        risk: str,
+        steps: tuple[Step, ...],
+        manual: str = "",
+        holds_app: bool = False,
+    ) -> Plan:
+        """A plan for `fix` (offered by `check`) for this user in this app."""
+        return cls(
+            fix, check, user.id, user.login, app.id, app.label, summary, affects, risk, steps,
+            manual, holds_app,
+        )  # fmt: skip
 
     def digest(self) -> str:
         """Changes whenever what would be done changes: an approval is for this digest only."""

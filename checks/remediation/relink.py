@@ -105,13 +105,11 @@ async def plan(facts: Facts) -> Plan:
                 restores=0,
             )
         )
-    return Plan(
-        fix=FIX,
-        check=CHECK,
-        user_id=user.id,
-        user_login=user.login,
-        app_id=app.id,
-        app_label=app.label,
+    return Plan.of(
+        FIX,
+        CHECK,
+        user,
+        app,
         summary=f"Unassign and reassign {user.login} in {app.label} to link their account.",
         affects=f"One user: {user.login}.",
         risk=(

@@ -30,13 +30,11 @@ async def plan(facts: Facts) -> Plan:
     if update_attributes_on(app, feature):
         raise NothingToDo(f"Update User Attributes is already on for {app.label}.")
     features = f"/api/v1/apps/{app.id}/features/USER_PROVISIONING"
-    return Plan(
-        fix=FIX,
-        check=CHECK,
-        user_id=user.id,
-        user_login=user.login,
-        app_id=app.id,
-        app_label=app.label,
+    return Plan.of(
+        FIX,
+        CHECK,
+        user,
+        app,
         summary=f"Turn on Update User Attributes for {app.label}.",
         affects=f"Every user assigned to {app.label}: Okta pushes their profile changes from now.",
         risk=(
