@@ -9,7 +9,7 @@ from bot.approvals.worker import Worker
 from bot.demo.server import FakeOkta
 from tests.bot_harness import Bot, buttons, new_channel
 from tests.fakes.slack import SlackCall
-from tests.fakes.slack_payloads import block_action
+from tests.fakes.slack_payloads import app_home_opened, block_action
 
 REQUESTER = "U0BOB"
 
@@ -63,3 +63,13 @@ async def request_fix(bot: Bot, question: str, check: str) -> tuple[str, str, Sl
 
 def mutations(fake: FakeOkta) -> list[str]:
     return [f"{r.method} {r.path}" for r in fake.requests if r.method != "GET"]
+
+
+async def publish_home(bot: Bot, user: str) -> SlackCall:
+    """Open App Home as `user`; returns the views.publish call that answered it."""
+    published = len(bot.slack.calls_to("views.publish"))
+    status, _, _ = await bot.post(app_home_opened(user))
+    assert status == 200
+    calls = await bot.slack.wait_for("views.publish", count=published + 1)
+    assert calls[published].args["user_id"] == user
+    return calls[published]

@@ -15,6 +15,8 @@ from bot.demo.org import build_demo_org
 from bot.demo.server import FakeOkta, serve
 from bot.demo.state import OrgState
 from checks.okta import OktaClient, OktaSettings
+from tests.bot_harness import GROUP_MEMBER, HELPDESK_GROUP, Bot, bot_settings, running_bot
+from tests.fakes.slack import FakeSlack, serve_slack
 
 TOKEN = "test-token-do-not-print"
 
@@ -55,3 +57,21 @@ async def redis() -> AsyncIterator[Redis]:
         pytest.fail(f"No Redis at REDIS_URL ({exc}); run scripts/redis-up.")
     yield client
     await client.aclose()
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    """The fake Slack, with an approver user group; whatever the bot sent must be valid."""
+    async with serve_slack() as fake:
+        fake.usergroups[HELPDESK_GROUP] = [GROUP_MEMBER]
+        yield fake
+        assert not fake.block_errors, fake.block_errors
+        assert not fake.missing_fallback, fake.missing_fallback
+        assert not fake.errors, fake.errors
+
+
+@pytest.fixture
+async def bot(fake_okta: FakeOkta, slack: FakeSlack) -> AsyncIterator[Bot]:
+    """The bot over HTTP against the fake Okta, the fake Slack and the real Redis."""
+    async with running_bot(bot_settings(fake_okta.url, slack), slack) as running:
+        yield running

@@ -9,27 +9,22 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from bot.approvals.render import APPROVE, REJECT, approval_request
 from bot.approvals.states import State
-from bot.demo.server import FakeOkta
 from checks.remediation.model import Plan, Step
-from tests.approval_harness import REQUESTER
+from tests.approval_harness import REQUESTER, publish_home
 from tests.bot_harness import (
     APPROVER,
-    GROUP_MEMBER,
-    HELPDESK_GROUP,
     Bot,
-    bot_settings,
     buttons,
     new_channel,
-    running_bot,
 )
-from tests.fakes.slack import FakeSlack, SlackCall, serve_slack
+from tests.fakes.slack import FakeSlack, SlackCall
 from tests.fakes.slack_payloads import block_action, home_block_action
 
 JSON = dict[str, Any]
@@ -43,36 +38,9 @@ def no_tracebacks(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     assert not failures, [r.getMessage() for r in failures]
 
 
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with serve_slack() as fake:
-        fake.usergroups[HELPDESK_GROUP] = [GROUP_MEMBER]
-        yield fake
-        assert not fake.block_errors, fake.block_errors
-        assert not fake.errors, fake.errors
-
-
-@pytest.fixture
-async def bot(fake_okta: FakeOkta, slack: FakeSlack) -> AsyncIterator[Bot]:
-    async with running_bot(bot_settings(fake_okta.url, slack), slack) as running:
-        yield running
-
-
 async def open_home(bot: Bot, user: str) -> JSON:
     """Open App Home as `user`; returns the view Slack shows them (with its block_ids)."""
-    published = len(bot.slack.calls_to("views.publish"))
-    event = {
-        "type": "event_callback",
-        "team_id": "T0001",
-        "api_app_id": "A0001",
-        "event": {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"},
-        "event_id": f"Ev{uuid.uuid4().hex[:12].upper()}",
-        "event_time": 1700000000,
-        "authorizations": [{"team_id": "T0001", "user_id": "U0BOT", "is_bot": True}],
-    }
-    status, _, _ = await bot.post(json.dumps(event))
-    assert status == 200
-    await bot.slack.wait_for("views.publish", count=published + 1)
+    await publish_home(bot, user)
     return bot.slack.homes[user]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,28 +14,14 @@ from tests.approval_harness import REQUESTER, click, mutations, request_fix, wor
 from tests.bot_harness import (
     APPROVER,
     GROUP_MEMBER,
-    HELPDESK_GROUP,
     Bot,
     bot_settings,
     buttons,
     new_channel,
     running_bot,
 )
-from tests.fakes.slack import FakeSlack, serve_slack
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with serve_slack() as fake:
-        fake.usergroups[HELPDESK_GROUP] = [GROUP_MEMBER]
-        yield fake
-        assert not fake.block_errors, fake.block_errors
-
-
-@pytest.fixture
-async def bot(fake_okta: FakeOkta, slack: FakeSlack) -> AsyncIterator[Bot]:
-    async with running_bot(bot_settings(fake_okta.url, slack), slack) as running:
-        yield running
+from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_payloads import app_home_opened
 
 
 async def test_full_flow_update_user_attributes(
@@ -254,24 +239,10 @@ async def test_audit_stream_records_every_transition(bot: Bot) -> None:
     assert json.loads(entries[-1]["okta_request_ids"])
 
 
-def _home_opened(user: str) -> str:
-    return json.dumps(
-        {
-            "type": "event_callback",
-            "team_id": "T0001",
-            "api_app_id": "A0001",
-            "event": {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"},
-            "event_id": f"Ev{user}",
-            "event_time": 1700000000,
-            "authorizations": [{"team_id": "T0001", "user_id": "U0BOT", "is_bot": True}],
-        }
-    )
-
-
 async def test_app_home_shows_approvers_the_pending_requests(bot: Bot, slack: FakeSlack) -> None:
     await request_fix(bot, "why iupd zoom", "update_attributes")
     for user in (APPROVER, REQUESTER):
-        status, _, _ = await bot.post(_home_opened(user))
+        status, _, _ = await bot.post(app_home_opened(user))
         assert status == 200
     views = {
         c.args["user_id"]: json.dumps(c.args["view"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -14,22 +13,8 @@ import pytest
 from bot.demo.server import FakeOkta, Fault
 from bot.slack.failures import REDIS_DOWN
 from tests.bot_harness import Bot, bot_settings, buttons, new_channel, running_bot
-from tests.fakes.slack import FakeSlack, serve_slack
+from tests.fakes.slack import FakeSlack
 from tests.fakes.slack_payloads import app_mention, block_action
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with serve_slack() as fake:
-        yield fake
-        assert not fake.block_errors, fake.block_errors
-        assert not fake.missing_fallback, fake.missing_fallback
-
-
-@pytest.fixture
-async def bot(fake_okta: FakeOkta, slack: FakeSlack) -> AsyncIterator[Bot]:
-    async with running_bot(bot_settings(fake_okta.url, slack), slack) as running:
-        yield running
 
 
 def _texts(blocks: list[dict[str, Any]]) -> str:

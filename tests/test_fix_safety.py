@@ -36,18 +36,17 @@ from bot.store.runs import Leases, RedisJournal
 from checks.model import Finding, Status
 from checks.remediation.execute import Entry, LeaseLost
 from checks.remediation.model import Plan, Step
-from tests.approval_harness import REQUESTER, click, mutations, request_fix, worker
+from tests.approval_harness import REQUESTER, click, mutations, publish_home, request_fix, worker
 from tests.bot_harness import (
     APPROVER,
     GROUP_MEMBER,
-    HELPDESK_GROUP,
     Bot,
     bot_settings,
     buttons,
     new_channel,
     running_bot,
 )
-from tests.fakes.slack import FakeSlack, SlackCall, serve_slack
+from tests.fakes.slack import FakeSlack, SlackCall
 
 APPROVED = "Approved: the fix runs now, and the thread shows how it goes."
 REQUESTED = "Approval requested in the thread"
@@ -55,14 +54,6 @@ AUDIT_CHANNEL = "C0AUDIT"
 
 
 # Fixtures ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with serve_slack() as fake:
-        fake.usergroups[HELPDESK_GROUP] = [GROUP_MEMBER]
-        yield fake
-        assert not fake.block_errors, fake.block_errors
 
 
 @asynccontextmanager
@@ -183,21 +174,7 @@ def audit_channel_lines(slack: FakeSlack) -> list[str]:
 
 async def home_tab(bot: Bot, user: str) -> str:
     """Open App Home as `user`; returns the published view as JSON text."""
-    published = len(bot.slack.calls_to("views.publish"))
-    event = {
-        "type": "event_callback",
-        "team_id": "T0001",
-        "api_app_id": "A0001",
-        "event": {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"},
-        "event_id": f"Ev{uuid.uuid4().hex[:12].upper()}",
-        "event_time": 1700000000,
-        "authorizations": [{"team_id": "T0001", "user_id": "U0BOT", "is_bot": True}],
-    }
-    status, _, _ = await bot.post(json.dumps(event))
-    assert status == 200
-    calls = await bot.slack.wait_for("views.publish", count=published + 1)
-    assert calls[published].args["user_id"] == user
-    return json.dumps(calls[published].args["view"])
+    return json.dumps((await publish_home(bot, user)).args["view"])
 
 
 async def consumers(redis: Redis, stream: str) -> dict[str, dict[str, Any]]:

@@ -13,7 +13,7 @@ import io
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -25,8 +25,8 @@ from bot.runtime.processes import socket_connection
 from bot.runtime.services import open_services
 from bot.slack.app import build_app
 from bot.slack.listeners import actions, commands
-from tests.bot_harness import SIGNING_SECRET, Bot, bot_settings, new_channel, running_bot
-from tests.fakes.slack import FakeSlack, serve_slack
+from tests.bot_harness import SIGNING_SECRET, Bot, bot_settings, new_channel
+from tests.fakes.slack import FakeSlack
 from tests.fakes.slack_payloads import (
     FORM,
     JSON_TYPE,
@@ -76,20 +76,6 @@ def logs(caplog: pytest.LogCaptureFixture) -> Iterator[LogWatch]:
     logging.getLogger().removeHandler(watch)
     tracebacks = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
     assert not tracebacks, [r.getMessage() for r in tracebacks]
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with serve_slack() as fake:
-        yield fake
-        assert not fake.block_errors, fake.block_errors
-        assert not fake.errors, fake.errors
-
-
-@pytest.fixture
-async def bot(fake_okta: FakeOkta, slack: FakeSlack) -> AsyncIterator[Bot]:
-    async with running_bot(bot_settings(fake_okta.url, slack), slack) as running:
-        yield running
 
 
 def signature(raw: bytes, timestamp: str, secret: str = SIGNING_SECRET) -> str:

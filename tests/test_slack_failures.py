@@ -3,26 +3,9 @@ permalink loses a detail, never the answer, and never makes a second report."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from bot.demo.server import FakeOkta
 from bot.runtime.services import SLACK_TIMEOUT
-from tests.bot_harness import Bot, bot_settings, buttons, new_channel, running_bot
-from tests.fakes.slack import FakeSlack, serve_slack
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with serve_slack() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def bot(fake_okta: FakeOkta, slack: FakeSlack) -> AsyncIterator[Bot]:
-    async with running_bot(bot_settings(fake_okta.url, slack), slack) as running:
-        yield running
+from tests.bot_harness import Bot, buttons, new_channel
+from tests.fakes.slack import FakeSlack
 
 
 async def test_a_permalink_failure_after_the_report_is_out_is_not_a_refused_report(

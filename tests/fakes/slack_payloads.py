@@ -310,6 +310,22 @@ app_mention = _encoded(app_mention_envelope_payload, json.dumps)
 """The JSON body Slack POSTs to the Events API URL for an @-mention of the bot."""
 
 
+def app_home_opened(user: str) -> str:
+    """The Events API body Slack POSTs when `user` opens the bot's App Home tab."""
+    event = {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"}
+    return json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": "T0001",
+            "api_app_id": "A0001",
+            "event": event,
+            "event_id": f"Ev{uuid.uuid4().hex[:12].upper()}",
+            "event_time": 1700000000,
+            "authorizations": [{"team_id": "T0001", "user_id": "U0BOT", "is_bot": True}],
+        }
+    )
+
+
 def url_verification(challenge: str) -> str:
     """The handshake Slack sends when the Events API request URL is saved."""
     body = {"token": VERIFICATION_TOKEN, "challenge": challenge, "type": "url_verification"}
