@@ -34,11 +34,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from redis.asyncio import Redis
 
 from bot.config import DEFAULT_REDIS_URL
+from bot.demo.oauth import key_pair
 from bot.demo.org import build_demo_org
 from bot.demo.server import FakeOkta, serve
 
@@ -159,7 +158,7 @@ async def _against(fake: FakeOkta, env: dict[str, str], cwd: str) -> Sample:
 
 
 async def _with_latency(runs: int, latency: float, cwd: str) -> list[Case]:
-    private_pem, public_pem = _key_pair()
+    private_pem, public_pem = key_pair()
     state = build_demo_org(datetime.now(UTC))
     oauth_client = (CLIENT_ID, public_pem)
     async with serve(state, token=TOKEN, latency=latency, oauth_client=oauth_client) as fake:
@@ -177,19 +176,6 @@ async def _with_latency(runs: int, latency: float, cwd: str) -> list[Case]:
         Case(f"`attrsync why jdoe box`, API token, {where}", by_token, "<= traffic + 1.0 s", 1.0),
         Case(f"`attrsync why jdoe box`, OAuth, {where}", by_oauth, "<= traffic + 2.0 s", 2.0),
     ]
-
-
-def _key_pair() -> tuple[str, bytes]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public_pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return private_pem, public_pem
 
 
 async def _bot(runs: int, cwd: str) -> Case:

@@ -11,9 +11,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
+from bot.demo.oauth import key_pair
 from bot.demo.org import build_demo_org
 from bot.demo.server import serve
 
@@ -79,15 +77,7 @@ async def test_why_with_the_demo_org_never_imports_okta(tmp_path: Path) -> None:
 
 async def test_why_with_an_oauth_service_app_imports_only_the_sdks_jwt(tmp_path: Path) -> None:
     """OAuth signs its client assertion with the okta SDK's `okta.jwt`, never `okta.client`."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public_pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    private_pem, public_pem = key_pair()
     state = build_demo_org(datetime.now(UTC))
     async with serve(state, oauth_client=("0oacli", public_pem)) as fake:
         env = {

@@ -13,12 +13,11 @@ from typing import Any
 import aiohttp
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from multidict import CIMultiDictProxy
 
 from bot.demo.faults import Fault
 from bot.demo.filters import FilterError, parse_filter
+from bot.demo.oauth import key_pair
 from bot.demo.org import SCENARIOS, build_demo_org
 from bot.demo.server import FakeOkta, serve
 from bot.demo.state import OrgState
@@ -676,16 +675,8 @@ async def test_latency_applies_to_every_answer_and_is_recorded() -> None:
 
 
 def _keys() -> tuple[bytes, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return private, public.decode()
+    private, public = key_pair()
+    return private.encode(), public.decode()
 
 
 def _assertion(private: bytes, client_id: str, audience: str, jti: str | None = None) -> str:

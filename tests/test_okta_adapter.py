@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from bot.demo.oauth import key_pair
 from bot.demo.org import build_demo_org
 from bot.demo.server import FakeOkta, Fault, RecordedRequest, serve
 from checks.errors import (
@@ -145,22 +146,8 @@ def test_plain_http_only_for_loopback(url: str) -> None:
         OktaSettings(org_url=url, token=TOKEN)
 
 
-def _key_pair() -> tuple[str, bytes]:
-    """(private key PEM for attrsync, public key PEM for the fake Okta)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public_pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return private_pem, public_pem
-
-
 async def test_oauth_private_key_jwt_service_app() -> None:
-    private_pem, public_pem = _key_pair()
+    private_pem, public_pem = key_pair()
     state = build_demo_org(datetime.now(UTC))
     async with serve(state, oauth_client=("0oaservice", public_pem)) as fake:
         settings = OktaSettings(org_url=fake.url, client_id="0oaservice", private_key=private_pem)
@@ -175,8 +162,8 @@ async def test_oauth_private_key_jwt_service_app() -> None:
 
 
 async def test_oauth_with_a_key_okta_does_not_know_is_unauthorized() -> None:
-    private_pem, _ = _key_pair()
-    _, public_pem = _key_pair()
+    private_pem, _ = key_pair()
+    _, public_pem = key_pair()
     async with serve(
         build_demo_org(datetime.now(UTC)), oauth_client=("0oasvc", public_pem)
     ) as fake:
@@ -227,7 +214,7 @@ class Clock:
 
 @pytest.fixture(scope="module")
 def service_key() -> tuple[str, bytes]:
-    return _key_pair()
+    return key_pair()
 
 
 @pytest.fixture
@@ -346,7 +333,7 @@ async def test_a_slow_token_endpoint_is_unavailable_not_a_credentials_problem(
 async def test_a_refused_token_request_is_one_sentence_with_okta_s_reason(
     service_app: FakeOkta,
 ) -> None:
-    other_key, _ = _key_pair()
+    other_key, _ = key_pair()
     async with OktaClient.open(_service_app(service_app, other_key)) as okta:
         with pytest.raises(OktaUnauthorized) as caught:
             await okta.get("/api/v1/users/jdoe")
@@ -376,7 +363,7 @@ def _unusable_key(kind: str) -> str:
         return "-----BEGIN PRIVATE KEY-----\nbm9wZQ==\n-----END PRIVATE KEY-----"
     if kind == "incomplete-jwk":
         return '{"kty": "RSA", "n": "AQAB"}'
-    public_pem = _key_pair()[1]
+    public_pem = key_pair()[1]
     if kind == "public-pem":
         return public_pem.decode()
     public = serialization.load_pem_public_key(public_pem)

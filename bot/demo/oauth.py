@@ -9,6 +9,8 @@ from typing import Final
 
 import jwt
 from aiohttp import web
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from bot.demo.wire import base_url
@@ -16,6 +18,20 @@ from bot.demo.wire import base_url
 TOKEN_PATH: Final = "/oauth2/v1/token"
 _ASSERTION_TYPE: Final = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 _LIFETIME: Final = 3600
+
+
+def key_pair() -> tuple[str, bytes]:
+    """A service app's keys: (private key PEM, for attrsync; public key PEM, for this issuer)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private_pem, public_pem
 
 
 def _json(data: Mapping[str, object], status: int = 200) -> web.Response:
