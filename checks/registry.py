@@ -66,3 +66,5 @@ VERDICT_RANK: tuple[str, ...] = (
     "preview",
     "deactivate_users",
 )
+
+CHECK_BY_ID: dict[str, Check] = dict(CHECKS)

@@ -14,7 +14,7 @@ from bot.store.approvals import Approval, Moved
 from bot.store.diagnoses import FixOffer
 from checks.errors import AttrsyncError
 from checks.facts import Facts
-from checks.registry import CHECKS
+from checks.registry import CHECK_BY_ID
 from checks.remediation.model import NotAutomatable, NothingToDo
 from checks.remediation.registry import plan_fix
 
@@ -97,7 +97,7 @@ async def _manual(services: Services, offer: FixOffer, offer_id: str, why: str |
         now=services.clock(),
     )
     try:
-        finding = await dict(CHECKS)[offer.check](facts)
+        finding = await CHECK_BY_ID[offer.check](facts)
     except AttrsyncError as exc:
         return render.notice(f"Could not read Okta for the fix: {escape(exc)}")
     if finding.fix is None:

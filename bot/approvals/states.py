@@ -70,5 +70,3 @@ STALL = Move(
     attention=True,
     fenced=True,
 )
-
-MOVES = (APPROVE, REJECT, EXPIRE, WITHDRAW, START, FINISH, FAIL, STALL)

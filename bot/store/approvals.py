@@ -9,6 +9,7 @@ when to try again). A run's lease and journal are in runs.py.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
@@ -18,7 +19,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from bot.approvals.states import EXPIRE, FINAL, OPEN, Move, State
+from bot.approvals.states import EXPIRE, OPEN, Move, State
 from bot.store.codec import as_text
 from bot.store.keys import Keys
 from checks.remediation.model import Plan
@@ -286,7 +287,7 @@ class Approvals:
     async def _states(
         self, ids: Sequence[Any], states: frozenset[State] | set[State]
     ) -> list[Approval]:
-        found = [await self.get(as_text(i)) for i in ids]
+        found = await asyncio.gather(*(self.get(as_text(i)) for i in ids))
         return [a for a in found if a is not None and a.state in states]
 
 
@@ -298,7 +299,3 @@ def _record(approval_id: str, flat: Sequence[Any]) -> Approval | None:
 def describe(approval: Approval) -> str:
     """The plan's calls as one JSON document, for the audit trail."""
     return json.dumps([step.call() for step in approval.plan.steps])
-
-
-def is_final(state: State | None) -> bool:
-    return state is None or state in FINAL
