@@ -512,6 +512,27 @@ async def test_thirty_concurrent_fix_clicks_post_one_request(bot: Bot, slack: Fa
     assert len([c for c in thread(slack, report_ts) if "Fix requested" in c.args["text"]]) == 1
 
 
+async def test_clicks_from_two_processes_post_one_request(
+    fake_okta: FakeOkta, slack: FakeSlack
+) -> None:
+    """The one-open-request rule lives in Redis: two bot processes clicking at once (each
+    its own Redis pool and Okta client) still post one request."""
+    settings = bot_settings(fake_okta.url, slack)
+    async with running_bot(settings, slack) as first, running_bot(settings, slack) as second:
+        channel, report_ts, offer = await diagnosed(first, "why iupd zoom", "update_attributes")
+        answers = await asyncio.gather(
+            *(
+                click(bot, "fix:update_attributes", offer, f"U0TWO{n:02d}", channel, report_ts)
+                for n in range(10)
+                for bot in (first, second)
+            )
+        )
+        assert sum(REQUESTED in a for a in answers) == 1
+        requests = [c for c in thread(slack, report_ts) if "Fix requested" in c.args["text"]]
+        assert len(requests) == 1
+        assert len(await second.services.approvals.pending()) == 1
+
+
 # 8. Housekeeping: the jobs stream is trimmed, dead consumers are forgotten --------------------
 
 
