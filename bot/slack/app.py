@@ -9,7 +9,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.error import BoltUnhandledRequestError
 
 from bot.runtime.services import Services
-from bot.slack.listeners import actions, commands, events, home
+from bot.slack.listeners.actions import Buttons
+from bot.slack.listeners.commands import SlashCommand
+from bot.slack.listeners.events import Mentions
+from bot.slack.listeners.home import AppHome
 from bot.slack.listeners.payloads import Intake, describe
 
 log = logging.getLogger(__name__)
@@ -30,10 +33,8 @@ def build_app(services: Services) -> AsyncApp:
         raise_error_for_unhandled_request=True,
     )
     app.error(_log_error)
-    commands.register(app, services)
-    actions.register(app, services)
-    events.register(app, services)
-    home.register(app, services)
+    for listener in (SlashCommand, Buttons, Mentions, AppHome):
+        listener(services).register(app)
     return app
 
 

@@ -55,36 +55,42 @@ class Click:
     reply: Reply
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    @app.action(re.compile(r"^fix:"))
-    async def fix(
-        ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        click = await read_click(services, action, body, respond)
-        if click is not None:
-            await click.reply(await _request_fix(services, click))
+class Buttons:
+    """The listeners of the buttons on reports, approval requests and App Home."""
 
-    @app.action(re.compile(rf"^{RECHECK}:"))
-    async def recheck(
-        ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def register(self, app: AsyncApp) -> None:
+        app.action(re.compile(r"^fix:"))(self.fix)
+        app.action(re.compile(rf"^{RECHECK}:"))(self.recheck)
+        app.action(APPROVE)(self.decide)
+        app.action(REJECT)(self.decide)
+
+    async def fix(
+        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        click = await read_click(services, action, body, respond)
+        click = await read_click(self.services, action, body, respond)
         if click is not None:
-            await _recheck(services, click)
+            await click.reply(await _request_fix(self.services, click))
+
+    async def recheck(
+        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        click = await read_click(self.services, action, body, respond)
+        if click is not None:
+            await _recheck(self.services, click)
 
     async def decide(
-        ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        click = await read_click(services, action, body, respond)
+        click = await read_click(self.services, action, body, respond)
         if click is not None:
             move = fixes.approve if action.get("action_id") == APPROVE else fixes.reject
-            await click.reply(await _decide(services, click, move))
-
-    app.action(APPROVE)(decide)
-    app.action(REJECT)(decide)
+            await click.reply(await _decide(self.services, click, move))
 
 
 async def read_click(

@@ -25,10 +25,21 @@ INCOMPLETE = (
 log = logging.getLogger(__name__)
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    @app.command(COMMAND)
+class SlashCommand:
+    """The `/attrsync` command's listener."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def register(self, app: AsyncApp) -> None:
+        app.command(COMMAND)(self.attrsync)
+
     async def attrsync(
-        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, request: AsyncBoltRequest
+        self,
+        ack: AsyncAck,
+        command: dict[str, Any],
+        respond: AsyncRespond,
+        request: AsyncBoltRequest,
     ) -> None:
         channel, user = field(command, "channel_id"), field(command, "user_id")
         if channel is None or user is None:
@@ -53,8 +64,10 @@ def register(app: AsyncApp, services: Services) -> None:
             response_url=response_url,
             retry=is_retry(request),
         )
-        reply = _privately(services, respond, channel, user, with_response_url=bool(response_url))
-        await answer(services, question, reply)
+        reply = _privately(
+            self.services, respond, channel, user, with_response_url=bool(response_url)
+        )
+        await answer(self.services, question, reply)
 
 
 def _privately(

@@ -38,9 +38,17 @@ class Mention:
         return " and ".join(gone) or None
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    @app.event("app_mention")
+class Mentions:
+    """The `app_mention` event's listener."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def register(self, app: AsyncApp) -> None:
+        app.event("app_mention")(self.mentioned)
+
     async def mentioned(
+        self,
         event: dict[str, Any],
         context: AsyncBoltContext,
         client: AsyncWebClient,
@@ -65,7 +73,7 @@ def register(app: AsyncApp, services: Services) -> None:
             log.warning("an app_mention without its %s; told the sender", missing)
             await privately(render.notice(_incomplete(missing)))
             return
-        await _diagnose(services, mention, context, request, privately)
+        await _diagnose(self.services, mention, context, request, privately)
 
 
 def _read(event: dict[str, Any]) -> Mention | None:

@@ -23,16 +23,23 @@ MAX_HOME_BLOCKS = 100
 log = logging.getLogger(__name__)
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    @app.event("app_home_opened")
-    async def home(event: dict[str, Any]) -> None:
+class AppHome:
+    """The `app_home_opened` event's listener."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def register(self, app: AsyncApp) -> None:
+        app.event("app_home_opened")(self.opened)
+
+    async def opened(self, event: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home":
             return
         user = field(event, "user")
         if user is None:
             log.warning("an app_home_opened event without a user; nobody to show it to, ignored")
             return
-        await publish_home(services, user)
+        await publish_home(self.services, user)
 
 
 async def publish_home(services: Services, user: str, notice: Message | None = None) -> None:
