@@ -67,7 +67,11 @@ async def answer(services: Services, question: Question, reply: Reply) -> None:
         await reply(render.notice(REDIS_DOWN))
         return
     if isinstance(claim, Earlier):
-        if not question.retry:
+        if question.retry:
+            log.info(
+                "Slack delivered a question again; it is answered once, so this copy is dropped"
+            )
+        else:
             await reply(_earlier(question, claim))
         return
     await _diagnose_and_post(services, question, reply, claim=claim)
