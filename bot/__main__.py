@@ -28,6 +28,17 @@ def _parser() -> argparse.ArgumentParser:
     why.add_argument("attribute", nargs="?", help="the app attribute you care about, e.g. lastName")
     why.add_argument("--json", action="store_true", help="print the report as one JSON object")
     why.add_argument("--demo", action="store_true", help="use the built-in demo Okta org")
+    scan = commands.add_parser(
+        "scan",
+        help="check every user assigned to an app at once",
+        description="Check every user assigned to APP and group the affected ones by cause.",
+        epilog="Exit codes: 0 nobody affected, 1 some affected, 2 usage or configuration error, "
+        "3 incomplete (some users could not be read).",
+    )
+    scan.add_argument("app", help="app label or name, e.g. Box or boxnet (a unique prefix will do)")
+    scan.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    scan.add_argument("--csv", metavar="FILE", help="write one row per affected user to FILE")
+    scan.add_argument("--demo", action="store_true", help="use the built-in demo Okta org")
     for name, what in (
         ("serve", "run the Slack bot over HTTP (Events API) on $PORT"),
         ("socket", "run the Slack bot in Socket Mode (needs SLACK_APP_TOKEN)"),

@@ -27,6 +27,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     try:
         if args.command == "why":
             return asyncio.run(_why(args, env))
+        if args.command == "scan":
+            from bot.scan.terminal import scan
+
+            return asyncio.run(scan(args, env, color=_color(env)))
         if args.command in ("serve", "socket", "worker"):
             return asyncio.run(_bot(args, env))
         if args.command == "audit":
@@ -52,7 +56,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 async def _why(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     settings = Settings.from_env(env)
     async with (
-        _okta_settings(args.demo, settings) as okta_settings,
+        okta_for(args.demo, settings) as okta_settings,
         OktaClient.open(okta_settings) as okta,
     ):
         facts = Facts(okta, args.user, args.app, args.attribute, now=datetime.now(UTC))
@@ -68,7 +72,7 @@ async def _bot(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     settings.require_slack(socket_mode=args.command == "socket")
     mode = {"serve": "http", "socket": "socket", "worker": "worker"}[args.command]
     worker = not getattr(args, "no_worker", False)
-    async with _okta_settings(args.demo, settings) as okta_settings:
+    async with okta_for(args.demo, settings) as okta_settings:
         return await run_bot(settings, okta_settings, mode=mode, worker=worker)
 
 
@@ -92,7 +96,7 @@ async def _audit(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 
 @asynccontextmanager
-async def _okta_settings(demo: bool, settings: Settings) -> AsyncIterator[OktaSettings]:
+async def okta_for(demo: bool, settings: Settings) -> AsyncIterator[OktaSettings]:
     if not demo:
         yield settings.require_okta()
         return

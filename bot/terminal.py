@@ -37,20 +37,17 @@ def to_json(report: Report) -> dict[str, Any]:
             else None
         ),
         "verdict": {"check": report.verdict.check, "summary": report.verdict.summary},
-        "findings": [
-            {
-                "check": f.check,
-                "status": f.status.value,
-                "title": f.title,
-                "detail": full_detail(f),
-                "fix": (
-                    {"id": f.fix.id, "automated": f.fix.automated, "summary": f.fix.summary}
-                    if f.fix
-                    else None
-                ),
-            }
-            for f in report.findings
-        ],
+        "findings": [finding_json(f) for f in report.findings],
+    }
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    return {
+        "check": finding.check,
+        "status": finding.status.value,
+        "title": finding.title,
+        "detail": full_detail(finding),
+        "fix": finding.fix.as_json() if finding.fix else None,
     }
 
 
@@ -60,31 +57,31 @@ def render_json(report: Report) -> str:
 
 def render_text(report: Report, *, color: bool, compact: bool = False) -> str:
     """Verdict first, then a line per check; evidence under the ones that are not ok."""
-    paint = _painter(color)
+    paint = painter(color)
     who = report.user.login if report.user else "?"
     where = report.app.label if report.app else "?"
     lines = [paint("1", f"attrsync · {who} in {where}"), ""]
     top = next((f for f in report.findings if f.check == report.verdict.check), None)
     if top is not None:
-        lines += _wrap(paint("1;31", "Cause: ") + report.verdict.summary, "  ")
+        lines += wrap(paint("1;31", "Cause: ") + report.verdict.summary, "  ")
         if top.fix:
             how = "attrsync can do it after approval" if top.fix.automated else "manual"
-            lines += _wrap(f"Fix ({how}): {top.fix.summary}", "  ", first="  ")
+            lines += wrap(f"Fix ({how}): {top.fix.summary}", "  ", first="  ")
     else:
-        lines += _wrap(paint("1;32", "Verdict: ") + report.verdict.summary, "  ")
+        lines += wrap(paint("1;32", "Verdict: ") + report.verdict.summary, "  ")
     lines.append("")
     for finding in report.findings:
         if compact and finding.status in (Status.OK, Status.SKIPPED):
             continue
         mark, code = _MARKS[finding.status]
         head = f"{paint(code, mark)} {finding.check:<17} "
-        lines += _wrap(finding.title, " " * 20, first=head)
+        lines += wrap(finding.title, " " * 20, first=head)
         if finding.status is not Status.OK:
-            lines += [line for text in _details(finding) for line in _wrap(text, " " * 20)]
+            lines += [line for text in _details(finding) for line in wrap(text, " " * 20)]
             if finding.link:
                 lines.append(" " * 20 + f"→ {finding.link}")
     for fault in report.faults:
-        lines += _wrap(paint("35", "Incomplete: ") + fault, "  ")
+        lines += wrap(paint("35", "Incomplete: ") + fault, "  ")
     return "\n".join(lines)
 
 
@@ -93,7 +90,7 @@ def _details(finding: Finding) -> list[str]:
     return texts + [f"{label}: {value}" for label, value in finding.evidence]
 
 
-def _wrap(text: str, indent: str, *, first: str | None = None) -> list[str]:
+def wrap(text: str, indent: str, *, first: str | None = None) -> list[str]:
     return textwrap.wrap(
         text,
         _WIDTH,
@@ -104,7 +101,7 @@ def _wrap(text: str, indent: str, *, first: str | None = None) -> list[str]:
     ) or [first or indent]
 
 
-def _painter(color: bool) -> Any:
+def painter(color: bool) -> Any:
     def paint(code: str, text: str) -> str:
         return f"\033[{code}m{text}\033[0m" if color else text
 

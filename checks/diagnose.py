@@ -34,7 +34,7 @@ async def diagnose(facts: Facts) -> Report:
     for outcome in (user, app):
         if isinstance(outcome, FATAL_OKTA_ERRORS):
             raise outcome
-    ran = await asyncio.gather(*(_run(check_id, run, facts) for check_id, run in CHECKS))
+    ran = await asyncio.gather(*(run_check(check_id, run, facts) for check_id, run in CHECKS))
     findings = tuple(finding for finding, _ in ran)
     return Report(
         user=user if isinstance(user, User) else None,
@@ -45,7 +45,7 @@ async def diagnose(facts: Facts) -> Report:
     )
 
 
-async def _run(check_id: str, run: Check, facts: Facts) -> tuple[Finding, str | None]:
+async def run_check(check_id: str, run: Check, facts: Facts) -> tuple[Finding, str | None]:
     """The check's finding, and the Okta fault that kept it from being checked, if any."""
     try:
         return await run(facts), None

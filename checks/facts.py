@@ -83,24 +83,22 @@ class Facts:
         self.attribute = attribute
         self.now = now
         self._cache = cache
-        self._tasks: dict[str, asyncio.Task[Any]] = {}
+        self._tasks: dict[str, asyncio.Future[Any]] = {}
+        self._known: dict[str, object] = {}
         self._wanted: set[str] = set()
         """Facts someone asked for (as opposed to fetched early on speculation)."""
 
     def know(self, name: str, value: object) -> None:
         """Preset a fact (or, given an exception, its failure) instead of fetching it."""
-
-        async def known() -> object:
-            if isinstance(value, BaseException):
-                raise value
-            return value
-
-        self._tasks[name] = asyncio.ensure_future(known())
+        self._known[name] = value
 
     def _once(self, name: str, fetch: Callable[[], Coroutine[Any, Any, T]]) -> Awaitable[T]:
         task = self._tasks.get(name)
         if task is None:
-            task = self._tasks[name] = asyncio.ensure_future(fetch())
+            if name in self._known:
+                task = self._tasks[name] = _settled(self._known[name])
+            else:
+                task = self._tasks[name] = asyncio.ensure_future(fetch())
         return task
 
     async def _cached(self, key: str, fetch: Callable[[], Awaitable[Any]]) -> Any:
@@ -267,8 +265,8 @@ class Facts:
     async def _fetch_log(self) -> tuple[LogEvent, ...]:
         user, app = await asyncio.gather(self.user(), self.app())
         params: dict[str, str | int] = {
-            "since": _iso(self.now - LOG_WINDOW),
-            "until": _iso(self.now),
+            "since": iso(self.now - LOG_WINDOW),
+            "until": iso(self.now),
             "filter": (
                 f'(target.id eq "{user.id}" and target.id eq "{app.id}") or '
                 f'(target.id eq "{app.id}" and eventType sw "application.integration") or '
@@ -326,6 +324,17 @@ def _plausible(query: str, what: str, *, path: bool) -> str:
     if any(ord(c) < 32 or ord(c) == 127 for c in value) or (path and value in (".", "..")):
         raise UsageError(f"{value!r} cannot name an Okta {what}.")
     return value
+
+
+def _settled(value: object) -> asyncio.Future[Any]:
+    """A future that already holds `value` (or raises it): awaiting it does not suspend, so a
+    preset fact costs no turn of the event loop."""
+    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    if isinstance(value, BaseException):
+        future.set_exception(value)
+    else:
+        future.set_result(value)
+    return future
 
 
 def _discard(task: asyncio.Future[Any]) -> None:
@@ -391,5 +400,5 @@ def _quoted(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _iso(moment: datetime) -> str:
+def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -206,12 +206,25 @@ class OktaClient:
         items: list[Any] = []
         url: str | None = self._url(path, params)
         while url and len(items) < max_items:
-            page = await self._send("GET", url, None, keep_nulls=False)
-            if not isinstance(page.body, list):
-                raise OktaUnavailable(f"Okta answered {_path_of(url)} with something not a list.")
-            items.extend(page.body)
-            url = self._next_link(page.links)
+            page, url = await self.get_page(url)
+            items.extend(page)
         return items[:max_items]
+
+    async def get_page(
+        self, path_or_url: str, params: Mapping[str, str | int] | None = None
+    ) -> tuple[list[Any], str | None]:
+        """One page of a list, and the URL of the next (None after the last). Given a full
+        URL, it must be one of this org's: a `next` link kept to resume a long listing."""
+        if path_or_url.startswith("/"):
+            url = self._url(path_or_url, params)
+        elif path_or_url.startswith(self.org_url + "/"):
+            url = path_or_url
+        else:
+            raise ValueError("a page URL must belong to the Okta org")
+        page = await self._send("GET", url, None, keep_nulls=False)
+        if not isinstance(page.body, list):
+            raise OktaUnavailable(f"Okta answered {_path_of(url)} with something not a list.")
+        return page.body, self._next_link(page.links)
 
     async def request(
         self,

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from bot.demo.shapes import JSON, iso
+from bot.demo.crowd import add_salesforce
+from bot.demo.shapes import JSON
 from bot.demo.state import OrgState
 
 _BOX_FEATURES: Final = (
@@ -217,6 +218,7 @@ def build_demo_org(now: datetime) -> OrgState:
 
     _box_users(org, ago, contractor["id"])
     _other_app_users(org, ago)
+    add_salesforce(org, now)
     # Changes made through the API later (a fix, a re-assignment) must come after `now`.
     started = time.monotonic()
     org.clock = lambda: now + timedelta(seconds=time.monotonic() - started)
@@ -317,7 +319,7 @@ def _box_users(org: OrgState, ago: _Ago, contractor_id: str) -> None:
     # The Contractor mapping has no lastName, so the app user keeps what it got at creation.
     org.assign(box, ptype, created=ago.days(100), profile={"lastName": "Taylor"})
     org.change_profile(ptype, {"lastName": "Type"}, at=ago.days(1))
-    _pushed(org, box["id"], ptype, ago.days(1) + timedelta(minutes=1))
+    org.push_succeeded(box["id"], ptype, ago.days(1) + timedelta(minutes=1))
 
 
 def _pending(org: OrgState, app_id: str, user: JSON, values: dict[str, str]) -> None:
@@ -326,15 +328,6 @@ def _pending(org: OrgState, app_id: str, user: JSON, values: dict[str, str]) -> 
     app_user["profile"].update(values)
     app_user["lastUpdated"] = user["lastUpdated"]
     app_user["syncState"] = "OUT_OF_SYNC"
-
-
-def _pushed(org: OrgState, app_id: str, user: JSON, at: datetime) -> None:
-    """A successful profile push at `at`: the app user is in sync as of then."""
-    org.log_push(app_id, user, at)
-    app_user = org.app_users[(app_id, user["id"])]
-    app_user["syncState"] = "SYNCHRONIZED"
-    app_user["lastSync"] = iso(at)
-    app_user["lastUpdated"] = iso(at)
 
 
 def _other_app_users(org: OrgState, ago: _Ago) -> None:
@@ -402,13 +395,13 @@ def _other_app_users(org: OrgState, ago: _Ago) -> None:
     )
     # The mapping reads nickName, so changing lastName left the app user's lastName alone.
     org.change_profile(gmap, {"lastName": "Green"}, at=ago.days(1))
-    _pushed(org, office["id"], gmap, ago.days(1) + timedelta(minutes=2))
+    org.push_succeeded(office["id"], gmap, ago.days(1) + timedelta(minutes=2))
 
     hcreate = org.add_user("hcreate", "Henry", "Create", profile={"department": "Engineering"})
     org.assign(hr_portal, hcreate, created=ago.days(180), last_updated=ago.days(20))
     org.change_profile(hcreate, {"department": "Research"}, at=ago.days(1))
     # DONT_PUSH: the push carried the app user's stale department.
-    _pushed(org, hr_portal["id"], hcreate, ago.days(1) + timedelta(minutes=1))
+    org.push_succeeded(hr_portal["id"], hcreate, ago.days(1) + timedelta(minutes=1))
 
     iupd = org.add_user("iupd", "Ivy", "Upton")
     org.assign(zoom, iupd, created=ago.days(120), last_updated=ago.days(10), last_sync=ago.days(10))

@@ -86,7 +86,11 @@ def _app_user_matches(app_user: JSON, q: str) -> bool:
 async def list_app_users(request: web.Request) -> web.Response:
     state = state_of(request)
     app_id = _app(state, request.match_info["appId"])["id"]
-    app_users = [found for (aid, _), found in state.app_users.items() if aid == app_id]
+    # Ordered by id, so that a cursor whose user has gone since still finds its place.
+    app_users = sorted(
+        (found for (aid, _), found in state.app_users.items() if aid == app_id),
+        key=lambda found: str(found["id"]),
+    )
     q = request.query.get("q")
     if q:
         app_users = [found for found in app_users if _app_user_matches(found, q)]
@@ -136,6 +140,8 @@ async def list_app_groups(request: web.Request) -> web.Response:
     chunk, links = page(
         request, assignments, cursor=lambda found: str(found["id"]), default_limit=20, max_limit=200
     )
+    if request.query.get("expand") == "group":
+        chunk = [{**found, "_embedded": {"group": state.group(found["id"])}} for found in chunk]
     return answer(request, chunk, links=links)
 
 

@@ -700,6 +700,14 @@ class OrgState:
         self.logs.append(made)
         return made
 
+    def push_succeeded(self, app_id: str, user: JSON, at: datetime) -> None:
+        """A successful profile push at `at`: the app user is in sync as of then."""
+        self.log_push(app_id, user, at)
+        app_user = self.app_users[(app_id, user["id"])]
+        app_user["syncState"] = "SYNCHRONIZED"
+        app_user["lastSync"] = shapes.iso(at)
+        app_user["lastUpdated"] = shapes.iso(at)
+
     def log_push(
         self,
         app: Ref,

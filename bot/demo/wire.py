@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Callable, Sequence
 from typing import Any, Final, TypeVar
@@ -104,7 +105,12 @@ def page(
     start = 0
     if after:
         keys = [cursor(item) for item in items]
-        start = keys.index(after) + 1 if after in keys else len(items)
+        if after in keys:
+            start = keys.index(after) + 1
+        elif keys == sorted(keys):  # a list ordered by its cursor goes on where it would be
+            start = bisect.bisect_right(keys, after)
+        else:
+            start = len(items)
     end = len(items) if limit < 1 else start + limit
     chunk = list(items[start:end])
     links = [f'<{request.url}>; rel="self"']

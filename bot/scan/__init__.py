@@ -1,0 +1,1 @@
+"""Whole-app scans: the terminal's and the worker's drivers of checks.scan."""

@@ -1,0 +1,93 @@
+"""A scan's result -> the contract's JSON object, text for a terminal, and CSV rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from bot.terminal import finding_json, painter, wrap
+from checks.model import Status
+from checks.scan import Outcome, ScanResult
+from checks.scan_tally import cause_json
+
+CSV_HEADER = ("login", "user_id", "check", "summary")
+BAR = 30
+
+
+def to_json(result: ScanResult) -> dict[str, Any]:
+    app = result.app
+    return {
+        "app": {"id": app.id, "name": app.name, "label": app.label},
+        "assigned": result.tally.listed,
+        "scanned": result.tally.scanned,
+        "complete": result.complete,
+        "incomplete": result.unread,
+        "system_log_complete": result.log_complete,
+        "app_findings": [finding_json(f) for f in result.app_findings],
+        "causes": [cause_json(c) for c in result.tally.ordered()],
+    }
+
+
+def render_json(result: ScanResult) -> str:
+    return json.dumps(to_json(result), indent=2, ensure_ascii=False)
+
+
+def render_text(result: ScanResult, *, color: bool) -> str:
+    paint = painter(color)
+    tally = result.tally
+    lines = [paint("1", f"attrsync scan · {result.app.label} ({result.app.name})"), ""]
+    scanned = f"{tally.scanned} of {tally.listed} assigned users checked"
+    lines.append(f"  {scanned}; {tally.affected} affected.")
+    if result.unread:
+        lines += wrap(paint("35", "Incomplete: ") + result.unread, "  ")
+    if not result.log_complete:
+        lines += wrap(
+            "The System Log held more events than a scan reads; push errors and changed "
+            "attributes were judged from the newest ones.",
+            "  ",
+        )
+    app_problems = [f for f in result.app_findings if f.status is not Status.OK]
+    if app_problems:
+        lines += ["", paint("1", "For every user of the app:")]
+        for finding in app_problems:
+            lines += wrap(f"{finding.check}: {finding.title}", "    ", first="  ✗ ")
+    if tally.causes:
+        lines += ["", paint("1", "Affected users by cause:")]
+        most = max(c.count for c in tally.causes.values())
+        for cause in tally.ordered():
+            bar = "█" * max(1, round(BAR * cause.count / most))
+            lines.append(f"  {cause.check:<17} {cause.count:>6}  {paint('31', bar)}")
+            lines += wrap(f"e.g. {cause.title}", " " * 20)
+            lines += wrap("Users: " + ", ".join(cause.examples), " " * 20)
+            if cause.fix is not None:
+                how = (
+                    f"automated for {cause.automatable} of {cause.count}"
+                    if cause.automatable
+                    else "manual"
+                )
+                lines += wrap(f"Fix ({how}): {cause.fix.summary}", " " * 20)
+    elif not app_problems and result.complete:
+        lines += ["", paint("1;32", "  Nobody affected: every assigned user is in sync.")]
+    return "\n".join(lines)
+
+
+def csv_rows(outcomes: Iterable[Outcome]) -> str:
+    """The CSV lines (no header) of the affected users among `outcomes`."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for outcome in outcomes:
+        if outcome.check is not None:
+            writer.writerow(_safe((outcome.login, outcome.user_id, outcome.check, outcome.summary)))
+    return out.getvalue()
+
+
+def csv_header() -> str:
+    return ",".join(CSV_HEADER) + "\n"
+
+
+def _safe(cells: tuple[str, ...]) -> tuple[str, ...]:
+    """Cells a spreadsheet would run as a formula (=, +, -, @ first) are quoted with a '."""
+    return tuple("'" + c if c[:1] in ("=", "+", "-", "@", "\t", "\r") else c for c in cells)

@@ -1,0 +1,65 @@
+"""`attrsync scan APP`: page through the app's users with a progress line on a terminal, then
+print the summary (text or JSON) and write the affected users to a CSV file if asked."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import TextIO
+
+from bot.cli import EXIT_INCOMPLETE, EXIT_OK, EXIT_PROBLEM, okta_for
+from bot.config import Settings
+from bot.scan.report import csv_header, csv_rows, render_json, render_text
+from checks.errors import UsageError
+from checks.model import Status
+from checks.okta import OktaClient
+from checks.scan import AppScan, Page, ScanResult, scan_app
+from checks.scan_tally import Tally
+
+
+async def scan(args: argparse.Namespace, env: Mapping[str, str], *, color: bool) -> int:
+    settings = Settings.from_env(env)
+    progress = sys.stderr if sys.stderr.isatty() else None
+    with _csv(args.csv) as rows:
+        async with (
+            okta_for(args.demo, settings) as okta_config,
+            OktaClient.open(okta_config) as okta,
+        ):
+            app_scan = await AppScan.open(okta, args.app, now=datetime.now(UTC))
+
+            async def on_page(page: Page, tally: Tally) -> None:
+                if rows is not None:
+                    rows.write(csv_rows(page.outcomes))
+                if progress is not None:
+                    progress.write(f"\r  {tally.listed} users read, {tally.affected} affected …")
+                    progress.flush()
+
+            result = await scan_app(app_scan, on_page=on_page)
+    if progress is not None:
+        progress.write("\r\033[K")
+    print(render_json(result) if args.json else render_text(result, color=color))
+    return exit_code(result)
+
+
+def exit_code(result: ScanResult) -> int:
+    if not result.complete:
+        return EXIT_INCOMPLETE
+    app_problem = any(f.status is Status.PROBLEM for f in result.app_findings)
+    return EXIT_PROBLEM if result.tally.affected or app_problem else EXIT_OK
+
+
+@contextlib.contextmanager
+def _csv(path: str | None) -> Iterator[TextIO | None]:
+    if path is None:
+        yield None
+        return
+    try:
+        handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise UsageError(f"Cannot write the CSV file {path!r} ({exc.strerror}).") from None
+    with handle:
+        handle.write(csv_header())
+        yield handle

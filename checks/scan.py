@@ -1,0 +1,289 @@
+"""Scan: every user assigned to an app, checked from pages of app users with their Okta users
+embedded, so there is no request per user.
+
+The app-level facts (the app, its provisioning settings, schema, group assignments, mappings
+per user type) are read once. The System Log is read once for the whole app (its push events
+and the org's profile changes of the last week, up to LOG_LIMIT events); the report says when
+that limit cut it short. Per user, the checks that need nothing more run on preset facts: the
+user, assignment, mapping (create-only or wrong-source), preview (the mapping evaluated against
+Okta's copy of the app user), external ID, group assignment, sync state and push errors. Group
+functions in mapping expressions would need each user's groups: those attributes are left
+"cannot evaluate" rather than read one user at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from checks import parse
+from checks.diagnose import run_check, verdict
+from checks.errors import OktaError, OktaRateLimited, OktaUnavailable, UserNotFound
+from checks.facts import LOG_WINDOW, PROFILE_UPDATE, Facts, iso
+from checks.model import App, Finding, Fix, Group, LogEvent, ProfileMapping, User
+from checks.registry import CHECKS
+from checks.scan_tally import Tally
+
+PAGE_SIZE = 500
+"""Okta's largest page of app users."""
+LOG_LIMIT = 5000
+APP_CHECKS = ("app", "provisioning", "credentials", "update_attributes", "deactivate_users")
+"""Checks whose answer is the same for every user: run once, reported as app findings."""
+APP_LEVEL = tuple((check_id, run) for check_id, run in CHECKS if check_id in APP_CHECKS[1:])
+USER_CHECKS = tuple((check_id, run) for check_id, run in CHECKS if check_id not in APP_CHECKS)
+FIRST_PAGE: Mapping[str, str | int] = {"limit": PAGE_SIZE, "expand": "user"}
+
+
+class PageReader(Protocol):
+    org_url: str
+
+    async def get(self, path: str, params: Mapping[str, str | int] | None = None) -> Any: ...
+
+    async def get_all(
+        self, path: str, params: Mapping[str, str | int] | None = None, *, max_items: int = ...
+    ) -> list[Any]: ...
+
+    async def get_page(
+        self, path_or_url: str, params: Mapping[str, str | int] | None = None
+    ) -> tuple[list[Any], str | None]: ...
+
+
+class NotReadInScan(OktaError):
+    """A per-user fact a scan does not read (it would cost a request per user)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One scanned user: the cause that explains them (None when nothing is wrong)."""
+
+    user_id: str
+    login: str
+    check: str | None
+    summary: str
+    fix: Fix | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    outcomes: tuple[Outcome, ...]
+    next_url: str | None
+    """Where the listing goes on; None after the last page."""
+
+
+class AppScan:
+    """One scan's app-level facts, read once; `read_page` diagnoses a page of users."""
+
+    def __init__(
+        self,
+        okta: PageReader,
+        app_facts: Mapping[str, object],
+        events: tuple[LogEvent, ...],
+        log_complete: bool,
+        groups: Mapping[str, Group],
+        now: datetime,
+    ) -> None:
+        self.okta = okta
+        self.app: App = app_facts["app"]  # type: ignore[assignment]
+        self.now = now
+        self.log_complete = log_complete
+        """False when the System Log held more than LOG_LIMIT events: push errors and
+        changed attributes were judged from the newest LOG_LIMIT only."""
+        self._app_facts = app_facts
+        self._groups = groups
+        self._events_by_user = _by_target(events)
+        self._mappings: dict[str | None, asyncio.Future[ProfileMapping | None]] = {}
+        self._example: User | None = None
+        """A user this scan has read, to judge the app-level checks with."""
+
+    @classmethod
+    async def open(cls, okta: PageReader, app_query: str, *, now: datetime) -> AppScan:
+        """Resolve the app (AppNotFound lists ambiguities) and read its app-level facts."""
+        facts = Facts(okta, "-", app_query, now=now)
+        app = await facts.app()
+        feature, connection, schema, assigned, events = await asyncio.gather(
+            facts.feature(),
+            facts.connection(),
+            facts.schema(),
+            okta.get_all(f"/api/v1/apps/{app.id}/groups", {"limit": 200, "expand": "group"}),
+            okta.get_all("/api/v1/logs", _log_query(app, now), max_items=LOG_LIMIT + 1),
+        )
+        parsed = tuple(
+            sorted((parse.log_event(e) for e in events[:LOG_LIMIT]), key=_newest, reverse=True)
+        )
+        app_facts = {
+            "app": app,
+            "feature": feature,
+            "connection": connection,
+            "schema": schema,
+            "log": parsed,
+        }
+        return cls(okta, app_facts, parsed, len(events) <= LOG_LIMIT, _app_groups(assigned), now)
+
+    async def read_page(self, url: str | None) -> Page:
+        """Diagnose one page of app users: the first (None) or the one a page's next_url names."""
+        if url is None:
+            path, params = f"/api/v1/apps/{self.app.id}/users", FIRST_PAGE
+        else:
+            path, params = url, None
+        items, next_url = await self.okta.get_page(path, params)
+        outcomes = [await self._outcome(item) for item in items]
+        return Page(tuple(outcomes), next_url)
+
+    async def app_findings(self) -> tuple[Finding, ...]:
+        """The app-level checks, judged with a user the scan read (the last successful push
+        the credentials check compares against is per user)."""
+        facts = self._facts("-")
+        facts.know("user", self._example or UserNotFound("the app has no assigned users"))
+        ran = [await run_check(check_id, run, facts) for check_id, run in APP_LEVEL]
+        return tuple(finding for finding, _ in ran)
+
+    async def _outcome(self, item: Any) -> Outcome:
+        try:
+            app_user = parse.app_user(item)
+            user = parse.user(_embedded_user(item))
+        except OktaError:
+            user_id = item.get("id") if isinstance(item, dict) else None
+            return Outcome(str(user_id or "?"), "?", "user", "Okta sent this user unreadable.")
+        self._example = self._example or user
+        facts = self._facts(user.id)
+        facts.know("user", user)
+        facts.know("app_user", app_user)
+        facts.know("mapping", await self._mapping_for(user))
+        facts.know("log", self._events_by_user.get(user.id, ()))
+        granting = self._groups.get(app_user.group_id or "")
+        facts.know("groups", (granting,) if app_user.scope == "GROUP" and granting else ())
+        facts.know("member_of", NotReadInScan("a scan does not read each user's groups"))
+        ran = [await run_check(check_id, run, facts) for check_id, run in USER_CHECKS]
+        findings = tuple(finding for finding, _ in ran)
+        cause = verdict(findings).check
+        if cause is None:
+            return Outcome(user.id, user.login, None, "")
+        finding = next(f for f in findings if f.check == cause)
+        return Outcome(user.id, user.login, cause, finding.title, finding.fix)
+
+    def _facts(self, user_query: str) -> Facts:
+        facts = Facts(self.okta, user_query, self.app.id, now=self.now)
+        for name, value in self._app_facts.items():
+            facts.know(name, value)
+        return facts
+
+    async def _mapping_for(self, user: User) -> ProfileMapping | None:
+        """The mapping for the user's type, read once per type."""
+        future = self._mappings.get(user.type_id)
+        if future is None:
+            facts = self._facts(user.id)
+            facts.know("user", user)
+            future = self._mappings[user.type_id] = asyncio.ensure_future(facts.mapping())
+        return await future
+
+
+def _log_query(app: App, now: datetime) -> dict[str, str | int]:
+    return {
+        "since": iso(now - LOG_WINDOW),
+        "until": iso(now),
+        "filter": f'target.id eq "{app.id}" or eventType eq "{PROFILE_UPDATE}"',
+        "sortOrder": "DESCENDING",
+        "limit": 1000,
+    }
+
+
+def _newest(event: LogEvent) -> datetime:
+    return event.published
+
+
+def _by_target(events: Sequence[LogEvent]) -> dict[str, tuple[LogEvent, ...]]:
+    found: dict[str, list[LogEvent]] = {}
+    for event in events:
+        for target in event.target_ids:
+            found.setdefault(target, []).append(event)
+    return {target: tuple(listed) for target, listed in found.items()}
+
+
+def _app_groups(assigned: list[Any]) -> dict[str, Group]:
+    """The app's group assignments by group id, named from the embedded group."""
+    groups: dict[str, Group] = {}
+    for assignment in assigned:
+        embedded = assignment.get("_embedded", {}) if isinstance(assignment, dict) else {}
+        try:
+            group = parse.group(embedded.get("group") or assignment)
+        except OktaError:
+            continue
+        groups[group.id] = group
+    return groups
+
+
+def _embedded_user(item: Any) -> Any:
+    embedded = item.get("_embedded") if isinstance(item, dict) else None
+    return embedded.get("user") if isinstance(embedded, dict) else None
+
+
+PAGE_ATTEMPTS = 3
+"""Tries per page beyond the Okta client's own retries, before the scan reports it unread."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """What a finished, or stopped, scan found."""
+
+    app: App
+    tally: Tally
+    app_findings: tuple[Finding, ...]
+    unread: str | None
+    """Why the listing ended before its last page (an Okta error, a Stop), or None."""
+    log_complete: bool
+
+    @property
+    def complete(self) -> bool:
+        return self.unread is None
+
+
+OnPage = Callable[[Page, Tally], Awaitable[None]]
+
+
+async def scan_app(
+    scan: AppScan,
+    *,
+    cursor: str | None = None,
+    tally: Tally | None = None,
+    on_page: OnPage | None = None,
+    stopped: Callable[[], Awaitable[bool]] | None = None,
+    pause: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> ScanResult:
+    """Read every page from `cursor` (the first page when None), adding to `tally` (a resumed
+    scan's count so far); `on_page` sees each page and the tally after it (to save both, or
+    show progress). A page that cannot be read after PAGE_ATTEMPTS ends the scan incomplete,
+    saying where: a listing cannot skip a page, since only that page names the next."""
+    tally = tally or Tally()
+    url = cursor
+    unread: str | None = None
+    while True:
+        if stopped is not None and await stopped():
+            unread = f"Stopped after {tally.listed} users."
+            break
+        try:
+            page = await _read(scan, url, pause)
+        except OktaError as exc:
+            unread = f"Okta's page {tally.pages + 1} of app users could not be read: {exc}"
+            break
+        tally = tally.plus(page.outcomes)
+        if on_page is not None:
+            await on_page(page, tally)
+        if page.next_url is None:
+            break
+        url = page.next_url
+    findings = await scan.app_findings()
+    return ScanResult(scan.app, tally, findings, unread, scan.log_complete)
+
+
+async def _read(scan: AppScan, url: str | None, pause: Callable[[float], Awaitable[None]]) -> Page:
+    for attempt in range(PAGE_ATTEMPTS):
+        try:
+            return await scan.read_page(url)
+        except (OktaUnavailable, OktaRateLimited):
+            if attempt == PAGE_ATTEMPTS - 1:
+                raise
+            await pause(2.0**attempt)
+    raise AssertionError("unreachable")
