@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from checks import parse
 from checks.diagnose import run_check, verdict
-from checks.errors import OktaError, OktaRateLimited, OktaUnavailable, UserNotFound
+from checks.errors import AppNotFound, OktaError, OktaRateLimited, OktaUnavailable, UserNotFound
 from checks.facts import LOG_WINDOW, PROFILE_UPDATE, Facts, iso
 from checks.model import App, Finding, Fix, Group, LogEvent, ProfileMapping, User
 from checks.registry import CHECKS
@@ -34,7 +34,6 @@ APP_CHECKS = ("app", "provisioning", "credentials", "update_attributes", "deacti
 """Checks whose answer is the same for every user: run once, reported as app findings."""
 APP_LEVEL = tuple((check_id, run) for check_id, run in CHECKS if check_id in APP_CHECKS[1:])
 USER_CHECKS = tuple((check_id, run) for check_id, run in CHECKS if check_id not in APP_CHECKS)
-FIRST_PAGE: Mapping[str, str | int] = {"limit": PAGE_SIZE, "expand": "user"}
 
 
 class PageReader(Protocol):
@@ -84,8 +83,10 @@ class AppScan:
         log_complete: bool,
         groups: Mapping[str, Group],
         now: datetime,
+        page_size: int = PAGE_SIZE,
     ) -> None:
         self.okta = okta
+        self.page_size = page_size
         self.app: App = app_facts["app"]  # type: ignore[assignment]
         self.now = now
         self.log_complete = log_complete
@@ -99,7 +100,9 @@ class AppScan:
         """A user this scan has read, to judge the app-level checks with."""
 
     @classmethod
-    async def open(cls, okta: PageReader, app_query: str, *, now: datetime) -> AppScan:
+    async def open(
+        cls, okta: PageReader, app_query: str, *, now: datetime, page_size: int = PAGE_SIZE
+    ) -> AppScan:
         """Resolve the app (AppNotFound lists ambiguities) and read its app-level facts."""
         facts = Facts(okta, "-", app_query, now=now)
         app = await facts.app()
@@ -120,12 +123,14 @@ class AppScan:
             "schema": schema,
             "log": parsed,
         }
-        return cls(okta, app_facts, parsed, len(events) <= LOG_LIMIT, _app_groups(assigned), now)
+        complete = len(events) <= LOG_LIMIT
+        return cls(okta, app_facts, parsed, complete, _app_groups(assigned), now, page_size)
 
     async def read_page(self, url: str | None) -> Page:
         """Diagnose one page of app users: the first (None) or the one a page's next_url names."""
         if url is None:
-            path, params = f"/api/v1/apps/{self.app.id}/users", FIRST_PAGE
+            path = f"/api/v1/apps/{self.app.id}/users"
+            params: Mapping[str, str | int] | None = {"limit": self.page_size, "expand": "user"}
         else:
             path, params = url, None
         items, next_url = await self.okta.get_page(path, params)
@@ -178,6 +183,12 @@ class AppScan:
             facts.know("user", user)
             future = self._mappings[user.type_id] = asyncio.ensure_future(facts.mapping())
         return await future
+
+
+def described(exc: AppNotFound) -> str:
+    """Which app a scan could not pick, with the candidates, as one sentence or three."""
+    listed = f" It could be: {'; '.join(exc.candidates)}." if exc.candidates else ""
+    return f"{exc}{listed} {exc.advice}" if listed else str(exc)
 
 
 def _log_query(app: App, now: datetime) -> dict[str, str | int]:

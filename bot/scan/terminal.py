@@ -13,10 +13,10 @@ from typing import TextIO
 from bot.cli import EXIT_INCOMPLETE, EXIT_OK, EXIT_PROBLEM, okta_for
 from bot.config import Settings
 from bot.scan.report import csv_header, csv_rows, render_json, render_text
-from checks.errors import UsageError
+from checks.errors import AppNotFound, UsageError
 from checks.model import Status
 from checks.okta import OktaClient
-from checks.scan import AppScan, Page, ScanResult, scan_app
+from checks.scan import AppScan, Page, ScanResult, described, scan_app
 from checks.scan_tally import Tally
 
 
@@ -28,7 +28,10 @@ async def scan(args: argparse.Namespace, env: Mapping[str, str], *, color: bool)
             okta_for(args.demo, settings) as okta_config,
             OktaClient.open(okta_config) as okta,
         ):
-            app_scan = await AppScan.open(okta, args.app, now=datetime.now(UTC))
+            try:
+                app_scan = await AppScan.open(okta, args.app, now=datetime.now(UTC))
+            except AppNotFound as exc:
+                raise UsageError(described(exc)) from None
 
             async def on_page(page: Page, tally: Tally) -> None:
                 if rows is not None:
