@@ -69,9 +69,8 @@ async def test_reads_pages_not_users(okta: OktaClient, fake_okta: FakeOkta) -> N
 def _mapping_id(fake_okta: FakeOkta) -> str:
     app = fake_okta.state.find_app("salesforce")
     assert app is not None
-    return next(
-        m["id"] for m in fake_okta.state.mappings.values() if m["target"]["id"] == app["id"]
-    )
+    ids = [m["id"] for m in fake_okta.state.mappings.values() if m["target"]["id"] == app["id"]]
+    return str(ids[0])
 
 
 async def test_resumes_from_a_saved_cursor_with_the_same_totals(okta: OktaClient) -> None:
