@@ -40,6 +40,8 @@ class Settings:
     fix_lease: float = 30.0
     """Seconds a worker's hold on a running fix lasts unless renewed (ATTRSYNC_FIX_LEASE)."""
     audit_channel: str | None = None
+    okta_share: float = 0.5
+    """The fraction of each Okta rate-limit bucket all attrsync processes together may use."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -64,6 +66,7 @@ class Settings:
             approval_ttl=_positive(env, "ATTRSYNC_APPROVAL_TTL", 3600.0),
             fix_lease=fix_lease,
             audit_channel=_channel(env, "ATTRSYNC_AUDIT_CHANNEL"),
+            okta_share=_share(env),
         )
 
     def require_okta(self) -> OktaSettings:
@@ -177,6 +180,21 @@ def _okta(env: Mapping[str, str]) -> OktaSettings | None:
         scopes=scopes,
         timeout=_positive(env, "ATTRSYNC_OKTA_TIMEOUT", 15.0),
     )
+
+
+def _share(env: Mapping[str, str]) -> float:
+    raw = env.get("ATTRSYNC_OKTA_SHARE", "").strip()
+    if not raw:
+        return 0.5
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 1:
+        raise UsageError(
+            f"ATTRSYNC_OKTA_SHARE must be a fraction above 0 and at most 1, not {raw!r}."
+        )
+    return value
 
 
 def _positive(env: Mapping[str, str], name: str, default: float) -> float:

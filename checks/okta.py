@@ -37,6 +37,7 @@ from checks.errors import (
     OktaUnavailable,
     UsageError,
 )
+from checks.rate_budget import RateBudget, bucket_of, in_background
 
 READ_SCOPES = (
     "okta.users.read",
@@ -163,8 +164,10 @@ class OktaClient:
         settings: OktaSettings,
         *,
         clock: Callable[[], float] = time.monotonic,
+        budget: RateBudget | None = None,
     ) -> None:
         self._session = session
+        self._budget = budget
         self._settings = settings
         self.org_url = settings.org_url.rstrip("/")
         self.health = "unknown"
@@ -175,11 +178,16 @@ class OktaClient:
     @classmethod
     @asynccontextmanager
     async def open(
-        cls, settings: OktaSettings, *, clock: Callable[[], float] = time.monotonic
+        cls,
+        settings: OktaSettings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        budget: RateBudget | None = None,
     ) -> AsyncIterator[OktaClient]:
-        """`clock` (monotonic seconds) decides when an OAuth access token is due for renewal."""
+        """`clock` (monotonic seconds) decides when an OAuth access token is due for renewal;
+        `budget`, shared by every process, paces the requests (none: Okta's 429s alone)."""
         async with aiohttp.ClientSession() as session:
-            yield cls(session, settings, clock=clock)
+            yield cls(session, settings, clock=clock, budget=budget)
 
     def _credentials_for(self, settings: OktaSettings, clock: Callable[[], float]) -> Credentials:
         if settings.token:
@@ -309,6 +317,9 @@ class OktaClient:
         self, method: str, url: str, outgoing: Outgoing
     ) -> tuple[int, str, CIMultiDictProxy[str]]:
         timeout = self._settings.timeout
+        bucket = bucket_of(_path_of(url))
+        if self._budget is not None:
+            await self._budget.take(bucket, background=in_background())
         try:
             async with (
                 asyncio.timeout(timeout),
@@ -317,7 +328,10 @@ class OktaClient:
                 ) as response,
             ):
                 # A body that is not even text is still one sentence, not a traceback.
-                return response.status, await response.text(errors="replace"), response.headers
+                text = await response.text(errors="replace")
+                if self._budget is not None:
+                    await _tell(self._budget, bucket, response.headers)
+                return response.status, text, response.headers
         except TimeoutError:
             raise OktaUnavailable(
                 f"Okta did not answer {method} {_path_of(url)} within {timeout:g} s."
@@ -326,6 +340,13 @@ class OktaClient:
             raise OktaUnavailable(
                 f"Okta at {self.org_url} is unreachable ({type(exc).__name__})."
             ) from None
+
+
+async def _tell(budget: RateBudget, bucket: str, headers: CIMultiDictProxy[str]) -> None:
+    """Pass Okta's X-Rate-Limit-* headers on to the budget, when the answer has all three."""
+    values = [headers.get(f"X-Rate-Limit-{name}", "") for name in ("Limit", "Remaining", "Reset")]
+    if all(v.isdigit() for v in values):
+        await budget.observe(bucket, int(values[0]), int(values[1]), float(values[2]))
 
 
 def env_proxy(org_url: str) -> str | None:

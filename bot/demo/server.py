@@ -26,6 +26,7 @@ from aiohttp import web
 from bot.demo import routes_apps, routes_logs, routes_meta, routes_users, shapes
 from bot.demo.faults import Fault
 from bot.demo.oauth import TOKEN_PATH, TokenIssuer
+from bot.demo.rate_limits import RateLimits
 from bot.demo.state import OktaError, OrgState
 from bot.demo.wire import MUTATED, STATE
 from bot.runtime.listening import serving
@@ -44,7 +45,8 @@ _SCOPES: Final = (
     ("/api/v1/meta/types", "okta.userTypes"),
     ("/api/v1/logs", "okta.logs"),
 )
-_RATE_WINDOW: Final = 60
+Counted = tuple[int, int, int]
+"""A request's bucket as the X-Rate-Limit-* headers tell it: limit, remaining, reset."""
 
 
 def required_scope(method: str, path: str) -> str | None:
@@ -84,7 +86,7 @@ class FakeOkta:
     Attributes tests use: `url` (set by `serve`), `state` (the OrgState, live), `requests`
     (every RecordedRequest), `mutations` (those that changed the org), `faults` (Fault rules,
     first match wins), `latency` (seconds added to every /api and /oauth2 answer), `errors`
-    (exceptions the fake itself raised; should stay empty), `rate_limit`.
+    (exceptions the fake itself raised; should stay empty), `limits` (the rate limits).
     """
 
     def __init__(
@@ -94,19 +96,17 @@ class FakeOkta:
         token: str = "demo-token",
         latency: float = 0.0,
         oauth_client: tuple[str, str | bytes] | None = None,
-        rate_limit: int = 600,
+        rate_limits: RateLimits | None = None,
     ) -> None:
         self.state = state
         self.token = token
         self.latency = latency
-        self.rate_limit = rate_limit
+        self.limits = rate_limits or RateLimits()
         self.url = ""
         self.faults: list[Fault] = []
         self.requests: list[RecordedRequest] = []
         self.errors: list[BaseException] = []
         self.issuer = TokenIssuer(*oauth_client) if oauth_client else None
-        self._window_start = 0
-        self._window_count = 0
         self.app = self._build_app()
 
     @property
@@ -159,6 +159,12 @@ class FakeOkta:
     ) -> web.StreamResponse:
         if self.latency > 0 and request.path.startswith(("/api/", "/oauth2/")):
             await asyncio.sleep(self.latency)
+        limit, remaining, reset, over = self.limits.count(request.path)
+        counted = (limit, remaining, reset)
+        if over and self.limits.enforce:
+            refused = self._error("E0000047")
+            self._stamp(refused, counted)
+            return refused
         fault = next((f for f in self.faults if f.matches(request.method, request.path)), None)
         if fault is not None and not fault.consume():
             fault = None
@@ -167,10 +173,10 @@ class FakeOkta:
             if fault.wait > 0:
                 await asyncio.sleep(fault.wait)
             if fault.http_status is not None:
-                return self._fault_answer(fault)
+                return self._fault_answer(fault, counted)
             if fault.hold == "before" and not await _held_before(request, fault, recorded):
                 return web.Response(status=499)
-        response = await self._handle(request, handler)
+        response = await self._handle(request, handler, counted)
         if fault is not None and fault.hold == "after":
             # Applied: it stays applied whether or not the answer ever leaves.
             recorded.status = response.status
@@ -178,7 +184,9 @@ class FakeOkta:
             await _held(request, fault)
         return response
 
-    async def _handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+    async def _handle(
+        self, request: web.Request, handler: Handler, counted: Counted
+    ) -> web.StreamResponse:
         try:
             if request.path.startswith("/api/"):
                 self._authorize(request)
@@ -195,7 +203,7 @@ class FakeOkta:
         except Exception as exc:  # a bug in the fake must still look like Okta's 500
             self.errors.append(exc)
             response = self._error("E0000009")
-        self._stamp(response, rate_headers=True)
+        self._stamp(response, counted)
         return response
 
     def _authorize(self, request: web.Request) -> None:
@@ -225,12 +233,12 @@ class FakeOkta:
             content_type="application/json",
         )
 
-    def _fault_answer(self, fault: Fault) -> web.Response:
+    def _fault_answer(self, fault: Fault, counted: Counted) -> web.Response:
         if fault.raw is not None:
             raw = web.Response(
                 text=fault.raw, status=fault.http_status or 200, content_type=fault.content_type
             )
-            self._stamp(raw, rate_headers=True)
+            self._stamp(raw, counted)
             return raw
         body = shapes.error(fault.code or "E0000009", fault.summary, error_id=_error_id())
         response = web.Response(
@@ -239,34 +247,24 @@ class FakeOkta:
             content_type="application/json",
         )
         if fault.http_status == 429 and fault.reset_in is not None:
-            response.headers["X-Rate-Limit-Limit"] = str(self.rate_limit)
-            response.headers["X-Rate-Limit-Remaining"] = "0"
-            response.headers["X-Rate-Limit-Reset"] = str(int(time.time() + fault.reset_in))
-            self._stamp(response, rate_headers=False)
+            self._stamp(response, (counted[0], 0, int(time.time() + fault.reset_in)))
         elif fault.http_status == 429:
             # aiohttp always adds a Date header; without X-Rate-Limit-Reset the okta SDK
             # already refuses to retry, which is the case this fault exists to test.
             response.headers["X-Okta-Request-Id"] = _request_id()
         else:
-            self._stamp(response, rate_headers=True)
+            self._stamp(response, counted)
         response.headers.update(fault.headers)
         return response
 
-    def _stamp(self, response: web.StreamResponse, *, rate_headers: bool) -> None:
+    def _stamp(self, response: web.StreamResponse, counted: Counted) -> None:
         """Headers every Okta answer carries."""
         response.headers.setdefault("X-Okta-Request-Id", _request_id())
         response.headers["Date"] = formatdate(usegmt=True)
-        if not rate_headers:
-            return
-        now = int(time.time())
-        window = now - now % _RATE_WINDOW
-        if window != self._window_start:
-            self._window_start, self._window_count = window, 0
-        self._window_count += 1
-        remaining = max(0, self.rate_limit - self._window_count)
-        response.headers["X-Rate-Limit-Limit"] = str(self.rate_limit)
+        limit, remaining, reset = counted
+        response.headers["X-Rate-Limit-Limit"] = str(limit)
         response.headers["X-Rate-Limit-Remaining"] = str(remaining)
-        response.headers["X-Rate-Limit-Reset"] = str(window + _RATE_WINDOW)
+        response.headers["X-Rate-Limit-Reset"] = str(reset)
 
 
 async def _held_before(request: web.Request, fault: Fault, recorded: RecordedRequest) -> bool:

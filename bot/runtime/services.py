@@ -14,7 +14,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.approvals.audit import Audit
 from bot.config import Settings, SlackSettings
 from bot.store.approvals import Approvals
+from bot.store.budget import RedisRateBudget
 from bot.store.diagnoses import Store
+from bot.store.keys import Keys
 from checks.okta import OktaClient, OktaSettings
 
 REDIS_CONNECTIONS = 64
@@ -47,7 +49,6 @@ async def open_services(
     """Open Okta, Redis and Slack clients for the life of the bot (`clock`: tests' own)."""
     slack = settings.require_slack()
     async with AsyncExitStack() as stack:
-        okta_client = await stack.enter_async_context(OktaClient.open(okta))
         # A burst of questions needs more connections than redis-py's default pool allows, and
         # that pool fails rather than waits: this one waits (up to 5 s) for a free connection.
         pool = BlockingConnectionPool.from_url(
@@ -60,6 +61,10 @@ async def open_services(
         redis = Redis(connection_pool=pool)
         stack.push_async_callback(redis.aclose)
         stack.push_async_callback(pool.disconnect)
+        budget = RedisRateBudget(
+            redis, Keys(settings.redis_prefix), okta.org_url, settings.okta_share
+        )
+        okta_client = await stack.enter_async_context(OktaClient.open(okta, budget=budget))
         session = await stack.enter_async_context(
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT))
         )

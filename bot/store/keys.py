@@ -89,3 +89,9 @@ class Keys:
     def audit(self) -> str:
         """The audit trail (stream, ~100,000 entries)."""
         return f"{self.prefix}audit"
+
+    # Okta ---------------------------------------------------------------------------------
+    def budget(self, org: str, bucket: str) -> str:
+        """An Okta rate-limit bucket's budget for one org (hash, until a minute after it
+        refills)."""
+        return f"{self.prefix}okta-budget:{org}:{bucket}"

@@ -1,0 +1,104 @@
+"""One Okta rate budget in Redis for every attrsync process: a share of each bucket, learnt
+from Okta's headers; background work leaves a reserve to people; no 429 in steady state."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.demo.rate_limits import RateLimits
+from bot.demo.server import FakeOkta
+from bot.store.budget import RedisRateBudget
+from bot.store.keys import Keys
+from checks.diagnose import diagnose
+from checks.facts import Facts
+from checks.okta import OktaClient, OktaSettings
+from checks.rate_budget import background, bucket_of
+from checks.scan import AppScan, scan_app
+from tests.conftest import TOKEN
+
+
+def _budget(redis: Redis, org: str, share: float = 0.5) -> RedisRateBudget:
+    return RedisRateBudget(redis, Keys(f"attrsync-test-{uuid.uuid4().hex[:8]}:"), org, share)
+
+
+async def test_a_share_of_what_okta_tells_with_a_reserve_for_people(redis: Redis) -> None:
+    budget = _budget(redis, "https://acme.okta.com")
+    await budget.observe("apps", limit=20, remaining=20, reset=time.time() + 30)
+    for _ in range(8):  # half of 20, less a fifth of that kept for people
+        assert await budget.try_take("apps", background=True) == 0
+    assert await budget.try_take("apps", background=True) > 0
+    for _ in range(2):
+        assert await budget.try_take("apps", background=False) == 0
+    wait = await budget.try_take("apps", background=False)
+    assert 25 < wait <= 30  # until Okta's reset
+    assert await budget.try_take("users", background=True) == 0  # another bucket
+
+
+async def test_other_clients_use_of_the_bucket_counts_too(redis: Redis) -> None:
+    budget = _budget(redis, "https://acme.okta.com")
+    await budget.observe("logs", limit=100, remaining=1, reset=time.time() + 30)
+    assert await budget.try_take("logs", background=False) == 0
+    assert await budget.try_take("logs", background=False) > 0
+
+
+async def test_a_new_window_starts_afresh(redis: Redis) -> None:
+    budget = _budget(redis, "https://acme.okta.com")
+    await budget.observe("apps", limit=2, remaining=0, reset=time.time() + 30)
+    assert await budget.try_take("apps", background=False) > 0
+    await budget.observe("apps", limit=2, remaining=2, reset=time.time() + 90)
+    assert await budget.try_take("apps", background=False) == 0
+
+
+async def test_without_redis_requests_go_out_unpaced(caplog: pytest.LogCaptureFixture) -> None:
+    dead = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+    budget = _budget(dead, "https://acme.okta.com")
+    assert await budget.try_take("apps", background=False) == 0
+    assert await budget.try_take("apps", background=True) == 0
+    await budget.observe("apps", limit=2, remaining=0, reset=time.time() + 30)
+    warned = [r for r in caplog.records if "unpaced" in r.getMessage()]
+    assert len(warned) == 1  # said once, not per request
+    await dead.aclose()
+
+
+async def test_two_processes_scan_and_diagnose_without_a_single_429(
+    fake_okta: FakeOkta, redis: Redis
+) -> None:
+    """A scan in one process and people's questions in another, against an org whose apps
+    bucket allows 20 requests per 2-second window and refuses the 21st."""
+    fake_okta.limits = RateLimits(limits={"apps": 20}, window=2.0, enforce=True)
+    settings = OktaSettings(org_url=fake_okta.url, token=TOKEN, timeout=5.0, max_wait=0.0)
+    keys = Keys(f"attrsync-test-{uuid.uuid4().hex[:8]}:")
+    now = datetime.now(UTC)
+    async with (
+        OktaClient.open(settings, budget=RedisRateBudget(redis, keys, fake_okta.url, 0.5)) as a,
+        OktaClient.open(settings, budget=RedisRateBudget(redis, keys, fake_okta.url, 0.5)) as b,
+    ):
+
+        async def scanning() -> int:
+            with background():
+                result = await scan_app(await AppScan.open(a, "salesforce", now=now, page_size=30))
+            return result.tally.listed
+
+        async def asking() -> list[str | None]:
+            answers = []
+            for user in ("jdoe", "dstale", "asmith"):
+                report = await diagnose(Facts(b, user, "box", now=now))
+                answers.append(report.verdict.check)
+            return answers
+
+        listed, answers = await asyncio.gather(scanning(), asking())
+    assert fake_okta.limits.refused == 0
+    assert not any(r.status == 429 for r in fake_okta.requests)
+    assert listed == 240
+    assert answers == ["external_id", "sync_state", None]
+    per_window = Counter(
+        int(r.started // 2) for r in fake_okta.requests if bucket_of(r.path) == "apps"
+    )
+    assert max(per_window.values()) <= 20
