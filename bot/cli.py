@@ -55,10 +55,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 async def _why(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     settings = Settings.from_env(env)
-    async with (
-        okta_for(args.demo, settings) as okta_settings,
-        OktaClient.open(okta_settings) as okta,
-    ):
+    async with okta_client(args.demo, settings, env) as okta:
         facts = Facts(okta, args.user, args.app, args.attribute, now=datetime.now(UTC))
         report = await diagnose(facts)
     print(render_json(report) if args.json else render_text(report, color=_color(env)))
@@ -104,6 +101,32 @@ async def okta_for(demo: bool, settings: Settings) -> AsyncIterator[OktaSettings
 
     async with demo_okta() as demo_settings:
         yield demo_settings
+
+
+@asynccontextmanager
+async def okta_client(
+    demo: bool, settings: Settings, env: Mapping[str, str]
+) -> AsyncIterator[OktaClient]:
+    """The Okta client of a terminal command. With REDIS_URL set it draws from the rate budget
+    the bot's processes share, so a scan from a terminal does not starve them."""
+    async with okta_for(demo, settings) as okta_settings:
+        if demo or "REDIS_URL" not in env:
+            async with OktaClient.open(okta_settings) as okta:
+                yield okta
+            return
+        from redis.asyncio import Redis
+
+        from bot.store.budget import RedisRateBudget
+        from bot.store.keys import Keys
+
+        redis = Redis.from_url(settings.redis_url, socket_connect_timeout=1, socket_timeout=2)
+        keys = Keys(settings.redis_prefix)
+        budget = RedisRateBudget(redis, keys, okta_settings.org_url, settings.okta_share)
+        try:
+            async with OktaClient.open(okta_settings, budget=budget) as okta:
+                yield okta
+        finally:
+            await redis.aclose()
 
 
 def exit_code(report: Report) -> int:

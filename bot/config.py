@@ -42,6 +42,8 @@ class Settings:
     audit_channel: str | None = None
     okta_share: float = 0.5
     """The fraction of each Okta rate-limit bucket all attrsync processes together may use."""
+    scan_page_size: int = 500
+    """App users per page in a scan (ATTRSYNC_SCAN_PAGE_SIZE, at most Okta's 500)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -67,6 +69,7 @@ class Settings:
             fix_lease=fix_lease,
             audit_channel=_channel(env, "ATTRSYNC_AUDIT_CHANNEL"),
             okta_share=_share(env),
+            scan_page_size=_page_size(env),
         )
 
     def require_okta(self) -> OktaSettings:
@@ -180,6 +183,17 @@ def _okta(env: Mapping[str, str]) -> OktaSettings | None:
         scopes=scopes,
         timeout=_positive(env, "ATTRSYNC_OKTA_TIMEOUT", 15.0),
     )
+
+
+def _page_size(env: Mapping[str, str]) -> int:
+    raw = env.get("ATTRSYNC_SCAN_PAGE_SIZE", "").strip()
+    if not raw:
+        return 500
+    if not raw.isdigit() or not 1 <= int(raw) <= 500:
+        raise UsageError(
+            f"ATTRSYNC_SCAN_PAGE_SIZE must be a whole number from 1 to 500, not {raw!r}."
+        )
+    return int(raw)
 
 
 def _share(env: Mapping[str, str]) -> float:

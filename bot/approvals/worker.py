@@ -25,6 +25,7 @@ from bot.approvals.render import stall_resolved, stalled_alert, verification
 from bot.approvals.requests import expire_due, show
 from bot.approvals.states import FAIL, FINISH, STALL, START, Move, State
 from bot.runtime.services import Services
+from bot.scan.runner import ScanRunner
 from bot.slack.blockkit import Message, escape
 from bot.slack.failures import SLACK_FAILURES, slack_error
 from bot.slack.render import notice
@@ -71,6 +72,9 @@ class Worker:
         self._poll_interval = poll_interval
         self._retry_base = retry_base
         self._tidied = 0.0
+        self._scanner = ScanRunner(services, self._leases, self.name)
+        self._scanning: dict[str, asyncio.Task[None]] = {}
+        """Scans this worker runs, beside its fixes: a scan takes minutes, a fix cannot wait."""
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("worker %s started", self.name)
@@ -85,8 +89,15 @@ class Worker:
                     log.exception("worker job failed; it stays pending and will be retried")
                     await _pause(stop, 5)
         finally:
+            for task in self._scanning.values():
+                task.cancel()  # its lease is released; another worker resumes from its cursor
+            await asyncio.gather(*self._scanning.values(), return_exceptions=True)
             with contextlib.suppress(RedisError):
                 await self._leave()
+
+    async def drain(self) -> None:
+        """Wait for the scans this worker has started (tests; a stopping worker cancels)."""
+        await asyncio.gather(*self._scanning.values())
 
     async def work_once(self) -> int:
         """Run what is due: runs whose worker died, stalled runs due again, then new ones.
@@ -100,8 +111,28 @@ class Worker:
         if not jobs:
             jobs = await self._jobs.read_new(self.name, self._block_ms)
         for job in jobs:
-            await self.run_job(job.entry, job.approval_id)
+            if job.scan_id:
+                self._start_scan(job.entry, job.scan_id)
+            else:
+                await self.run_job(job.entry, job.approval_id)
         return len(jobs)
+
+    def _start_scan(self, entry_id: str, scan_id: str) -> None:
+        if scan_id in self._scanning:
+            return  # already running here (Redis handed its idle entry back to us)
+
+        async def scan() -> None:
+            try:
+                if await self._scanner.run_job(scan_id):
+                    await self._jobs.ack(entry_id)
+            except RedisError:
+                log.warning("scan %s lost Redis; it resumes from its last saved page", scan_id)
+            except Exception:
+                log.exception("scan %s failed; it resumes from its last saved page", scan_id)
+            finally:
+                self._scanning.pop(scan_id, None)
+
+        self._scanning[scan_id] = asyncio.create_task(scan())
 
     async def _tidy(self) -> None:
         """Forget the consumers of processes that are gone (their jobs were claimed again)."""

@@ -34,6 +34,7 @@ class Services:
     approvals: Approvals
     audit: Audit
     clock: Callable[[], datetime]
+    budget: RedisRateBudget
 
 
 def slack_client(slack: SlackSettings, session: aiohttp.ClientSession) -> AsyncWebClient:
@@ -86,6 +87,7 @@ async def open_services(
             ),
             audit=Audit(redis, web, settings.audit_channel, settings.redis_prefix, clock),
             clock=clock,
+            budget=budget,
         )
 
 

@@ -10,12 +10,12 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TextIO
 
-from bot.cli import EXIT_INCOMPLETE, EXIT_OK, EXIT_PROBLEM, okta_for
+from bot.cli import EXIT_INCOMPLETE, EXIT_OK, EXIT_PROBLEM, okta_client
 from bot.config import Settings
 from bot.scan.report import csv_header, csv_rows, render_json, render_text
 from checks.errors import AppNotFound, UsageError
 from checks.model import Status
-from checks.okta import OktaClient
+from checks.rate_budget import background
 from checks.scan import AppScan, Page, ScanResult, described, scan_app
 from checks.scan_tally import Tally
 
@@ -24,12 +24,11 @@ async def scan(args: argparse.Namespace, env: Mapping[str, str], *, color: bool)
     settings = Settings.from_env(env)
     progress = sys.stderr if sys.stderr.isatty() else None
     with _csv(args.csv) as rows:
-        async with (
-            okta_for(args.demo, settings) as okta_config,
-            OktaClient.open(okta_config) as okta,
-        ):
+        async with okta_client(args.demo, settings, env) as okta:
             try:
-                app_scan = await AppScan.open(okta, args.app, now=datetime.now(UTC))
+                app_scan = await AppScan.open(
+                    okta, args.app, now=datetime.now(UTC), page_size=settings.scan_page_size
+                )
             except AppNotFound as exc:
                 raise UsageError(described(exc)) from None
 
@@ -40,7 +39,8 @@ async def scan(args: argparse.Namespace, env: Mapping[str, str], *, color: bool)
                     progress.write(f"\r  {tally.listed} users read, {tally.affected} affected …")
                     progress.flush()
 
-            result = await scan_app(app_scan, on_page=on_page)
+            with background():
+                result = await scan_app(app_scan, on_page=on_page)
     if progress is not None:
         progress.write("\r\033[K")
     print(render_json(result) if args.json else render_text(result, color=color))

@@ -115,6 +115,17 @@ class RedisRateBudget:
         except RedisError:
             self._unreachable()
 
+    async def usage(self, bucket: str) -> tuple[int, int] | None:
+        """(used, attrsync's share) of `bucket` in the current window, if Okta has told it."""
+        key = self._keys.budget(self._org, bucket)
+        try:
+            limit, used = await self._redis.hmget(key, ["limit", "used"])
+        except RedisError:
+            return None
+        if limit is None:
+            return None
+        return int(used or 0), int(float(limit) * self._share)
+
     def _unreachable(self) -> None:
         if not self._down:
             log.warning("redis unreachable: Okta requests go out unpaced until it is back")

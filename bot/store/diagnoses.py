@@ -16,6 +16,7 @@ from bot.store.codec import as_text
 from bot.store.jobs import Jobs
 from bot.store.keys import Keys
 from bot.store.runs import Journals, Leases
+from bot.store.scans import Scans
 
 DEFAULT_PREFIX = "attrsync:"
 RECENT = 10
@@ -156,6 +157,10 @@ class Store:
     @property
     def journals(self) -> Journals:
         return Journals(self.redis, self.prefix)
+
+    @property
+    def scans(self) -> Scans:
+        return Scans(self.redis, self.prefix)
 
     def leases(self, ttl_ms: int) -> Leases:
         return Leases(self.redis, self.prefix, ttl_ms=ttl_ms)

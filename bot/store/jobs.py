@@ -19,6 +19,8 @@ from bot.store.keys import Keys
 class Job:
     entry: str
     approval_id: str
+    scan_id: str = ""
+    """Set instead of approval_id for a scan's job."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +65,13 @@ class Jobs:
 
 
 def _jobs(entries: Any) -> list[Job]:
-    # A trimmed entry still pending comes back without fields: its job has no approval id.
+    # A trimmed entry still pending comes back without fields: its job names nothing.
     return [
-        Job(
-            as_text(entry),
-            as_text((fields or {}).get(b"approval") or (fields or {}).get("approval")),
-        )
+        Job(as_text(entry), _field(fields, "approval"), _field(fields, "scan"))
         for entry, fields in entries
     ]
+
+
+def _field(fields: Any, name: str) -> str:
+    found = (fields or {}).get(name.encode()) or (fields or {}).get(name)
+    return as_text(found) if found else ""

@@ -90,6 +90,23 @@ class Keys:
         """The audit trail (stream, ~100,000 entries)."""
         return f"{self.prefix}audit"
 
+    # Scans --------------------------------------------------------------------------------
+    def scan(self, scan_id: str) -> str:
+        """A scan: its app, cursor, running tally and state (hash, 7 days)."""
+        return f"{self.prefix}scan:{scan_id}"
+
+    def scan_rows(self, scan_id: str) -> str:
+        """The CSV rows of a scan's affected users (list, 7 days)."""
+        return f"{self.prefix}scan:{scan_id}:rows"
+
+    def scan_active(self, app_id: str) -> str:
+        """The scan of an app that is queued or running (string, until it ends)."""
+        return f"{self.prefix}scan-active:{app_id}"
+
+    def scan_size(self, app_id: str) -> str:
+        """How many users the last complete scan of an app listed (string, 30 days)."""
+        return f"{self.prefix}scan-size:{app_id}"
+
     # Okta ---------------------------------------------------------------------------------
     def budget(self, org: str, bucket: str) -> str:
         """An Okta rate-limit bucket's budget for one org (hash, until a minute after it

@@ -22,6 +22,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from bot.approvals import requests as fixes
 from bot.approvals.render import APPROVE, RECHECK, REJECT
 from bot.runtime.services import Services
+from bot.scan.render import STOP
+from bot.scan.requests import stop_scan
 from bot.slack import render
 from bot.slack.answers import Question, Reply, answer
 from bot.slack.blockkit import Message
@@ -66,6 +68,7 @@ class Buttons:
         app.action(re.compile(rf"^{RECHECK}:"))(self.recheck)
         app.action(APPROVE)(self.decide)
         app.action(REJECT)(self.decide)
+        app.action(STOP)(self.stop_scan)
 
     async def fix(
         self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
@@ -82,6 +85,15 @@ class Buttons:
         click = await read_click(self.services, action, body, respond)
         if click is not None:
             await _recheck(self.services, click)
+
+    async def stop_scan(
+        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        click = await read_click(self.services, action, body, respond)
+        if click is not None:
+            stopping = stop_scan(self.services, click.value, click.user)
+            await click.reply(await answered(stopping, "the stop"))
 
     async def decide(
         self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond

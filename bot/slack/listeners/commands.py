@@ -9,12 +9,14 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.runtime.services import Services
+from bot.scan.requests import request_scan
 from bot.slack import render
 from bot.slack.answers import Question, Reply, answer
 from bot.slack.blockkit import Message, escape
+from bot.slack.failures import answered
 from bot.slack.listeners.payloads import field
 from bot.slack.listeners.replies import is_retry, not_a_diagnosis
-from bot.slack.parser import Why, parse
+from bot.slack.parser import Scan, Why, parse
 
 COMMAND = "/attrsync"
 INCOMPLETE = (
@@ -49,12 +51,20 @@ class SlashCommand:
             return
         text = field(command, "text") or ""
         parsed = parse(text, command=COMMAND)
+        response_url = field(command, "response_url")
+        reply = _privately(
+            self.services, respond, channel, user, with_response_url=bool(response_url)
+        )
+        if isinstance(parsed, Scan):
+            await ack(response_type="ephemeral", **render.notice("Starting the scan…").payload())
+            scanning = request_scan(self.services, parsed.app, channel, user)
+            await reply(await answered(scanning, "the scan"))
+            return
         if not isinstance(parsed, Why):
             await ack(response_type="ephemeral", **not_a_diagnosis(parsed, COMMAND).payload())
             return
         diagnosing = f"Diagnosing {escape(parsed.user)} in {escape(parsed.app)}…"
         await ack(response_type="ephemeral", **render.notice(diagnosing).payload())
-        response_url = field(command, "response_url")
         question = Question(
             why=parsed,
             asked=f"{COMMAND} {text.strip()}",
@@ -63,9 +73,6 @@ class SlashCommand:
             requester=user,
             response_url=response_url,
             retry=is_retry(request),
-        )
-        reply = _privately(
-            self.services, respond, channel, user, with_response_url=bool(response_url)
         )
         await answer(self.services, question, reply)
 

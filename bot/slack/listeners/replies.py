@@ -5,17 +5,15 @@ from __future__ import annotations
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.slack import render
-from bot.slack.blockkit import Message
+from bot.slack.blockkit import Message, escape
 from bot.slack.parser import Help, ParseError, Scan, help_text
 
 
 def not_a_diagnosis(parsed: Help | Scan | ParseError, command: str) -> Message:
     if isinstance(parsed, ParseError):
         return render.notice(parsed.message)
-    if isinstance(parsed, Scan):
-        return render.notice(
-            f"`scan` is not part of this version of attrsync yet.\n\n{help_text(command)}"
-        )
+    if isinstance(parsed, Scan):  # a mention: a scan's progress belongs in a channel, not a thread
+        return render.notice(f"Start a scan with `/attrsync scan {escape(parsed.app)}`.")
     reason = f"{parsed.reason}\n\n" if parsed.reason else ""
     return render.notice(reason + help_text(command))
 
