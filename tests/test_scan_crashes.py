@@ -1,0 +1,96 @@
+"""A scan survives its worker being killed, and Redis restarting, in the middle: it resumes
+from the last page saved, counts every user once and lists every affected user once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from redis.exceptions import RedisError
+
+from bot.demo import crowd
+from bot.demo.server import FakeOkta, Fault
+from bot.store.scans import ScanRecord
+from tests.bot_harness import bot_settings, new_channel, running_bot
+from tests.fakes.slack import FakeSlack
+from tests.test_fix_crashes import (
+    PATIENCE,
+    PrivateRedis,
+    WorkerProcess,
+    private_redis,  # noqa: F401 - a fixture
+    slack,  # noqa: F401 - a fixture
+    tail,
+    worker_env,
+)
+
+AFFECTED = crowd.BEFORE_PROVISIONING + crowd.TITLE_CHANGED + crowd.PUSH_FAILED
+PAGE = "40"
+
+
+@pytest.mark.parametrize("crash", ["kill_worker", "restart_redis"])
+async def test_scan_resumes_after_the_crash(
+    fake_okta: FakeOkta,
+    slack: FakeSlack,  # noqa: F811
+    private_redis: PrivateRedis,  # noqa: F811
+    tmp_path: Path,
+    crash: str,
+) -> None:
+    await private_redis.start()
+    settings = bot_settings(fake_okta.url, slack, private_redis.url, ATTRSYNC_SCAN_PAGE_SIZE=PAGE)
+    log = tmp_path / "workers.log"
+    async with running_bot(settings, slack) as bot:
+        channel = new_channel()
+        await bot.command("scan salesforce", channel=channel)
+        [queued] = await slack.wait_for("chat.postMessage")
+        scan_id = next(e["value"] for b in queued.args["blocks"] for e in b.get("elements", []))
+        held = Fault.hold_request(path=r"/users$", method="GET", skip=2)  # the third page
+        fake_okta.faults.append(held)
+        env = worker_env(bot, fake_okta, slack, private_redis.url) | {
+            "ATTRSYNC_SCAN_PAGE_SIZE": PAGE
+        }
+        first, second = WorkerProcess(env, log), WorkerProcess(env, log)
+        await first.start()
+        try:
+            await asyncio.wait_for(held.held.wait(), PATIENCE)
+            if crash == "kill_worker":
+                await first.kill()
+                held.release(drop=True)
+                await second.start()
+            else:
+                await private_redis.kill()
+                await asyncio.sleep(0.3)  # the worker meets the outage
+                await private_redis.start()
+                held.release()
+            fake_okta.faults.clear()
+            record = await _ended(bot.services.store.scans.get, scan_id, log)
+            rows = await bot.services.store.scans.rows(scan_id)
+        finally:
+            await first.stop()
+            await second.stop()
+    assert record.tally.listed == record.tally.scanned == crowd.USERS, tail(log)
+    assert record.tally.affected == AFFECTED
+    parsed = list(csv.reader(io.StringIO("\n".join(rows))))
+    assert len(parsed) == AFFECTED == len({row[1] for row in parsed})
+    pages = [r for r in fake_okta.requests if r.path.endswith("/users") and r.status == 200]
+    # Each page read (and answered) once: the scan went on from its cursor, not from the start.
+    assert len(pages) == len({r.query.get("after") for r in pages}) == -(-crowd.USERS // int(PAGE))
+    [upload] = slack.uploaded_files
+    assert upload.channel == channel
+
+
+async def _ended(read: object, scan_id: str, log: Path) -> ScanRecord:
+    """Poll the scan (riding out a Redis that is restarting) until it ended and reported."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + PATIENCE
+    while loop.time() < deadline:
+        with contextlib.suppress(RedisError, OSError):
+            record = await read(scan_id)  # type: ignore[operator]
+            if record is not None and record.state.ended and record.reported:
+                assert isinstance(record, ScanRecord)
+                return record
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the scan never ended; worker log:\n{tail(log)}")
