@@ -11,14 +11,14 @@ an old value.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from checks.errors import NotAssigned, OktaError, UsageError
 from checks.expressions import CannotEvaluate, evaluate, needs_groups, referenced_attributes
-from checks.facts import PROFILE_UPDATE, Facts
+from checks.facts import PROFILE_UPDATE, Facts, gathered
 from checks.model import (
     App,
     AppSchema,
@@ -204,10 +204,15 @@ class MappedAttributes:
     views: tuple[AttributeView, ...]
 
 
-async def for_facts(facts: Facts) -> MappedAttributes:
-    """Views over the facts; a user not assigned (or a System Log out of reach) only means
-    less evidence, never a failed check."""
-    user, app, schema, mapping = await asyncio.gather(
+def for_facts(facts: Facts) -> Awaitable[MappedAttributes]:
+    """Views over the facts (built once per diagnosis: the mapping and preview checks share
+    them); a user not assigned (or a System Log out of reach) only means less evidence,
+    never a failed check."""
+    return facts.derived("attributes", lambda: _mapped(facts))
+
+
+async def _mapped(facts: Facts) -> MappedAttributes:
+    user, app, schema, mapping = await gathered(
         facts.user(), facts.app(), facts.schema(), facts.mapping()
     )
     app_user, events, groups = await asyncio.gather(

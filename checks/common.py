@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from checks.errors import NotProvisioned
+from checks.facts import gathered
 from checks.model import App, LogEvent, ProvisioningFeature
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def provisioning_on(app: App, feature: ProvisioningFeature | None) -> bool:
 
 async def provisioned_app(facts: Facts) -> tuple[App, ProvisioningFeature | None]:
     """The app and its provisioning settings; NotProvisioned (the check is skipped) if off."""
-    app, feature = await asyncio.gather(facts.app(), facts.feature())
+    app, feature = await gathered(facts.app(), facts.feature())
     if not provisioning_on(app, feature):
         raise NotProvisioned(f"provisioning to {app.label} is off")
     return app, feature

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import quote, urlsplit
 
 from checks.model import App, User
 
 
+@functools.lru_cache(maxsize=16)  # every finding links to the console: a scan asks per user
 def admin_base(org_url: str) -> str:
     """The admin console's origin: acme.okta.com is administered at acme-admin.okta.com."""
     parts = urlsplit(org_url)

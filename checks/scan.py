@@ -14,6 +14,7 @@ functions in mapping expressions would need each user's groups: those attributes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,7 +74,7 @@ class Page:
 
 
 class AppScan:
-    """One scan's app-level facts, read once; `read_page` diagnoses a page of users."""
+    """One scan's app-level facts, read once; `fetch` reads a page, `diagnose` checks it."""
 
     def __init__(
         self,
@@ -126,16 +127,18 @@ class AppScan:
         complete = len(events) <= LOG_LIMIT
         return cls(okta, app_facts, parsed, complete, _app_groups(assigned), now, page_size)
 
-    async def read_page(self, url: str | None) -> Page:
-        """Diagnose one page of app users: the first (None) or the one a page's next_url names."""
+    async def fetch(self, url: str | None) -> tuple[list[Any], str | None]:
+        """One page of app users (the first for None, else the one a page's next_url names)
+        and the URL of the next page."""
         if url is None:
             path = f"/api/v1/apps/{self.app.id}/users"
             params: Mapping[str, str | int] | None = {"limit": self.page_size, "expand": "user"}
         else:
             path, params = url, None
-        items, next_url = await self.okta.get_page(path, params)
-        outcomes = [await self._outcome(item) for item in items]
-        return Page(tuple(outcomes), next_url)
+        return await self.okta.get_page(path, params)
+
+    async def diagnose(self, items: list[Any]) -> tuple[Outcome, ...]:
+        return tuple([await self._outcome(item) for item in items])
 
     async def app_findings(self) -> tuple[Finding, ...]:
         """The app-level checks, judged with a user the scan read (the last successful push
@@ -268,31 +271,65 @@ async def scan_app(
     show progress). A page that cannot be read after PAGE_ATTEMPTS ends the scan incomplete,
     saying where: a listing cannot skip a page, since only that page names the next."""
     tally = tally or Tally()
-    url = cursor
-    unread: str | None = None
-    while True:
-        if stopped is not None and await stopped():
-            unread = f"Stopped after {tally.listed} users."
-            break
-        try:
-            page = await _read(scan, url, pause)
-        except OktaError as exc:
-            unread = f"Okta's page {tally.pages + 1} of app users could not be read: {exc}"
-            break
-        tally = tally.plus(page.outcomes)
-        if on_page is not None:
-            await on_page(page, tally)
-        if page.next_url is None:
-            break
-        url = page.next_url
+    read = await _read_pages(scan, cursor, tally, on_page, stopped, pause)
     findings = await scan.app_findings()
-    return ScanResult(scan.app, tally, findings, unread, scan.log_complete)
+    return ScanResult(scan.app, read.tally, findings, read.reason, scan.log_complete)
 
 
-async def _read(scan: AppScan, url: str | None, pause: Callable[[float], Awaitable[None]]) -> Page:
+@dataclass(frozen=True, slots=True)
+class _Read:
+    tally: Tally
+    reason: str | None
+    """Why the listing ended before its last page, if it did."""
+
+
+async def _read_pages(
+    scan: AppScan,
+    cursor: str | None,
+    tally: Tally,
+    on_page: OnPage | None,
+    stopped: Callable[[], Awaitable[bool]] | None,
+    pause: Callable[[float], Awaitable[None]],
+) -> _Read:
+    # The next page is read while this one is diagnosed: a scan takes as long as its round
+    # trips to Okta, or as its diagnoses, whichever is longer, not both added up.
+    url: str | None = cursor
+    fetching: asyncio.Future[tuple[list[Any], str | None]] | None = None
+    try:
+        while True:
+            if stopped is not None and await stopped():
+                return _Read(tally, _stopped(tally))
+            if fetching is None:
+                fetching = asyncio.ensure_future(_read(scan, url, pause))
+            try:
+                items, url = await fetching
+            except OktaError as exc:
+                page = tally.pages + 1
+                return _Read(tally, f"Okta's page {page} of app users could not be read: {exc}")
+            fetching = asyncio.ensure_future(_read(scan, url, pause)) if url else None
+            page_read = Page(await scan.diagnose(items), url)
+            tally = tally.plus(page_read.outcomes)
+            if on_page is not None:
+                await on_page(page_read, tally)
+            if url is None:
+                return _Read(tally, None)
+    finally:
+        if fetching is not None and not fetching.done():
+            fetching.cancel()
+            with contextlib.suppress(asyncio.CancelledError, OktaError):
+                await fetching
+
+
+def _stopped(tally: Tally) -> str:
+    return f"Stopped after {tally.listed} users."
+
+
+async def _read(
+    scan: AppScan, url: str | None, pause: Callable[[float], Awaitable[None]]
+) -> tuple[list[Any], str | None]:
     for attempt in range(PAGE_ATTEMPTS):
         try:
-            return await scan.read_page(url)
+            return await scan.fetch(url)
         except (OktaUnavailable, OktaRateLimited):
             if attempt == PAGE_ATTEMPTS - 1:
                 raise

@@ -135,7 +135,8 @@ async def test_stop_in_the_middle_keeps_what_was_found(
     await running.drain()
     record = await bot.services.store.scans.get(scan_id)
     assert record is not None and record.state is ScanState.STOPPED
-    assert record.tally.listed == 120 and record.stop_by == "U0DAVE"
+    # Page 3 is read while page 2 is checked: the stop lands after page 2 or after page 3.
+    assert record.tally.listed in (80, 120) and record.stop_by == "U0DAVE"
     rows = await bot.services.store.scans.rows(scan_id)
     assert len(rows) == record.tally.affected
 

@@ -14,6 +14,7 @@ from bot.slack.blockkit import escape
 from bot.slack.failures import SLACK_FAILURES, slack_error
 from bot.store.approvals import Approval, describe
 from bot.store.audit import AuditTrail
+from bot.store.bulk import BulkRecord
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +58,39 @@ class Audit:
             "result": result,
             "okta_request_ids": json.dumps(list(request_ids)),
         }
+        await self._append(entry, announce=announce)
+
+    async def record_bulk(
+        self, event: str, bulk: BulkRecord, *, actor: str, result: str = ""
+    ) -> None:
+        """A bulk fix's own steps (each user's run is recorded as a fix of its own)."""
+        entry = {
+            "at": f"{self._clock().timestamp():.3f}",
+            "event": f"bulk-{event}",
+            "approval": f"bulk:{bulk.id}",
+            "actor": actor,
+            "fix": bulk.fix_id,
+            "user": f"{bulk.total} users",
+            "app": bulk.app_label,
+            "plan": "[]",
+            "digest": "",
+            "result": result,
+            "okta_request_ids": "[]",
+        }
+        await self._append(entry, announce=True)
+
+    async def _append(self, entry: dict[str, str], *, announce: bool) -> None:
         await self.trail.append(entry)
-        if self._channel and announce:
-            who = f"<@{actor}>" if actor.startswith(("U", "W")) else escape(actor)
-            loud = ":rotating_light: " if event == "stalled" else ""
-            text = loud + (
-                f"attrsync {event}: `{plan.fix}` for {escape(plan.user_login)} in "
-                f"{escape(plan.app_label)} by {who}" + (f" — {escape(result)}" if result else "")
-            )
-            try:
-                await self._slack.chat_postMessage(channel=self._channel, text=text)
-            except SLACK_FAILURES as exc:  # the stream has it; the channel is a convenience
-                log.warning("audit channel refused the entry: %s", slack_error(exc))
+        if not (self._channel and announce):
+            return
+        actor, result = entry["actor"], entry["result"]
+        who = f"<@{actor}>" if actor.startswith(("U", "W")) else escape(actor)
+        loud = ":rotating_light: " if entry["event"] == "stalled" else ""
+        text = loud + (
+            f"attrsync {entry['event']}: `{entry['fix']}` for {escape(entry['user'])} in "
+            f"{escape(entry['app'])} by {who}" + (f" — {escape(result)}" if result else "")
+        )
+        try:
+            await self._slack.chat_postMessage(channel=self._channel, text=text)
+        except SLACK_FAILURES as exc:  # the stream has it; the channel is a convenience
+            log.warning("audit channel refused the entry: %s", slack_error(exc))

@@ -49,7 +49,7 @@ def approval_request(approval: Approval) -> Message:
             f"{escape(clip(plan.summary, 1500))}\n"
             "A second person must approve it before attrsync changes anything."
         ),
-        section(_calls(plan)),
+        section(calls_text(plan)),
         section(
             f"*Who is affected:* {escape(plan.affects)}\n*Risk:* {escape(plan.risk)}\n"
             f"*Expires:* <!date^{deadline}^{{date_short_pretty}} {{time}}|in a while>"
@@ -71,7 +71,7 @@ SHORT_BODY = 300
 """A request body up to this long is shown in the request itself; a longer one in the thread."""
 
 
-def _calls(plan: Plan) -> str:
+def calls_text(plan: Plan) -> str:
     """Every call the plan makes, always whole (method and path); each step's words share
     what room is left, and a body too long for the request is posted in the thread."""
     head = "*What will change* (the exact Okta calls):"

@@ -154,18 +154,23 @@ async def _decide(services: Services, approval_id: str, user: str, move: Move) -
 
 
 async def _refusal(services: Services, approval: Approval, user: str, move: Move) -> str | None:
-    """Why `user` may not make this decision, if they may not. Whoever asked may reject."""
-    if move is REJECT and user == approval.requester:
+    return await refusal(services, approval.requester, user, approving=move is APPROVE)
+
+
+async def refusal(services: Services, requester: str, user: str, *, approving: bool) -> str | None:
+    """Why `user` may not approve (or reject) what `requester` asked for, if they may not.
+    Whoever asked may reject."""
+    if not approving and user == requester:
         return None
     try:
         allowed = await is_approver(services, user)
     except ApproverCheckFailed:
         return "attrsync could not check your approver group with Slack; try again in a moment."
-    if not allowed and move is APPROVE:
+    if not allowed and approving:
         return "Only approvers can approve fixes (ATTRSYNC_APPROVERS); ask one of them to look."
     if not allowed:
         return "Only approvers, or whoever asked for the fix, can reject it."
-    if user == approval.requester and not services.settings.allow_self_approval:
+    if user == requester and not services.settings.allow_self_approval:
         return "You asked for this fix, so a second person has to approve it."
     return None
 

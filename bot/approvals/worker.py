@@ -17,6 +17,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -24,6 +25,7 @@ from redis.exceptions import RedisError
 from bot.approvals.render import stall_resolved, stalled_alert, verification
 from bot.approvals.requests import expire_due, show
 from bot.approvals.states import FAIL, FINISH, STALL, START, Move, State
+from bot.bulk.runner import BulkRunner
 from bot.runtime.services import Services
 from bot.scan.runner import ScanRunner
 from bot.slack.blockkit import Message, escape
@@ -73,8 +75,10 @@ class Worker:
         self._retry_base = retry_base
         self._tidied = 0.0
         self._scanner = ScanRunner(services, self._leases, self.name)
-        self._scanning: dict[str, asyncio.Task[None]] = {}
-        """Scans this worker runs, beside its fixes: a scan takes minutes, a fix cannot wait."""
+        self._bulk = BulkRunner(services, self._leases, self.name)
+        self._long: dict[str, asyncio.Task[None]] = {}
+        """Scans and bulk fixes this worker runs beside its fixes: they take minutes (a bulk
+        fix waits for its users' runs, which this very worker may be the one to run)."""
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("worker %s started", self.name)
@@ -89,15 +93,16 @@ class Worker:
                     log.exception("worker job failed; it stays pending and will be retried")
                     await _pause(stop, 5)
         finally:
-            for task in self._scanning.values():
-                task.cancel()  # its lease is released; another worker resumes from its cursor
-            await asyncio.gather(*self._scanning.values(), return_exceptions=True)
+            for task in self._long.values():
+                task.cancel()  # its lease is released; another worker resumes where it was
+            await asyncio.gather(*self._long.values(), return_exceptions=True)
             with contextlib.suppress(RedisError):
                 await self._leave()
 
     async def drain(self) -> None:
-        """Wait for the scans this worker has started (tests; a stopping worker cancels)."""
-        await asyncio.gather(*self._scanning.values())
+        """Wait for the scans and bulk fixes this worker has started (tests; a stopping
+        worker cancels them)."""
+        await asyncio.gather(*self._long.values())
 
     async def work_once(self) -> int:
         """Run what is due: runs whose worker died, stalled runs due again, then new ones.
@@ -112,27 +117,34 @@ class Worker:
             jobs = await self._jobs.read_new(self.name, self._block_ms)
         for job in jobs:
             if job.scan_id:
-                self._start_scan(job.entry, job.scan_id)
+                self._start_long(
+                    job.entry, f"scan:{job.scan_id}", self._scanner.run_job, job.scan_id
+                )
+            elif job.bulk_id:
+                self._start_long(job.entry, f"bulk:{job.bulk_id}", self._bulk.run_job, job.bulk_id)
             else:
                 await self.run_job(job.entry, job.approval_id)
         return len(jobs)
 
-    def _start_scan(self, entry_id: str, scan_id: str) -> None:
-        if scan_id in self._scanning:
+    def _start_long(
+        self, entry_id: str, kind: str, run: Callable[[str], Awaitable[bool]], ref: str
+    ) -> None:
+        key = f"{kind} {ref}"
+        if key in self._long:
             return  # already running here (Redis handed its idle entry back to us)
 
-        async def scan() -> None:
+        async def go() -> None:
             try:
-                if await self._scanner.run_job(scan_id):
+                if await run(ref):
                     await self._jobs.ack(entry_id)
             except RedisError:
-                log.warning("scan %s lost Redis; it resumes from its last saved page", scan_id)
+                log.warning("%s lost Redis; it resumes from where it was saved", key)
             except Exception:
-                log.exception("scan %s failed; it resumes from its last saved page", scan_id)
+                log.exception("%s failed; it resumes from where it was saved", key)
             finally:
-                self._scanning.pop(scan_id, None)
+                self._long.pop(key, None)
 
-        self._scanning[scan_id] = asyncio.create_task(scan())
+        self._long[key] = asyncio.create_task(go())
 
     async def _tidy(self) -> None:
         """Forget the consumers of processes that are gone (their jobs were claimed again)."""
@@ -277,6 +289,8 @@ class Worker:
         return None
 
     async def _verify(self, approval: Approval) -> None:
+        if approval.bulk:  # the bulk fix verifies its canary and reports the rest in one place
+            return
         plan = approval.plan
         try:
             report = await diagnose(self._facts(plan))

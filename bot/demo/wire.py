@@ -30,19 +30,10 @@ def base_url(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}"
 
 
-def _absolute(value: Any, base: str) -> Any:
-    if isinstance(value, dict):
-        return {
-            key: (
-                base + item
-                if key == "href" and isinstance(item, str) and item.startswith("/")
-                else _absolute(item, base)
-            )
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [_absolute(item, base) for item in value]
-    return value
+def _absolute(body: str, base: str) -> str:
+    """Org-relative hrefs made absolute in serialized JSON: `"href":"/` can only be a key and
+    the start of its value there (inside a JSON string the quotes would be escaped)."""
+    return body.replace('"href":"/', f'"href":"{base}/')
 
 
 def answer(
@@ -53,7 +44,7 @@ def answer(
     links: Sequence[str] = (),
 ) -> web.Response:
     """A JSON answer; org-relative hrefs become absolute, `links` become Link headers."""
-    body = json.dumps(_absolute(data, base_url(request)), separators=(",", ":"))
+    body = _absolute(json.dumps(data, separators=(",", ":")), base_url(request))
     response = web.Response(body=body.encode(), status=status, content_type="application/json")
     for link in links:
         response.headers.add("Link", link)

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from slack_sdk.models.blocks import Block, HeaderBlock
 
+from bot.bulk.render import FIX_PREFIX
 from bot.slack.blockkit import Message, actions, button, context, escape, section
 from checks.model import Finding, Status
+from checks.remediation.registry import PER_USER_FIXES
 from checks.scan_tally import Tally
 
 STOP = "scan:stop"
@@ -60,6 +62,7 @@ def progress(scan_id: str, shown: Progress) -> Message:
 
 
 def summary(
+    scan_id: str,
     app_label: str,
     tally: Tally,
     app_findings: tuple[Finding, ...],
@@ -84,10 +87,14 @@ def summary(
             if cause.fix is not None:
                 how = f"automated for {cause.automatable}" if cause.automatable else "a manual step"
                 fix = f"\nFix ({how}): {escape(cause.fix.summary)}"
+            bulk = None
+            if cause.fix is not None and cause.fix.id in PER_USER_FIXES and cause.automatable:
+                bulk = button(f"Fix {cause.automatable} users…", FIX_PREFIX + cause.check, scan_id)
             blocks.append(
                 section(
                     f"`{cause.check}` *{cause.count}* `{bar}`\n"
-                    f"e.g. {escape(cause.title)}\n_{examples}_{fix}"
+                    f"e.g. {escape(cause.title)}\n_{examples}_{fix}",
+                    accessory=bulk,
                 )
             )
     elif not unread:

@@ -141,10 +141,16 @@ class ScanRunner:
     async def _report(self, record: ScanRecord, result: ScanResult | None) -> None:
         if result is None:
             summary = render.summary(
-                record.app_label, record.tally, (), unread=record.unread, log_complete=True
+                record.id,
+                record.app_label,
+                record.tally,
+                (),
+                unread=record.unread,
+                log_complete=True,
             )
         else:
             summary = render.summary(
+                record.id,
                 record.app_label,
                 result.tally,
                 result.app_findings,

@@ -24,11 +24,13 @@ async def scan(args: argparse.Namespace, env: Mapping[str, str], *, color: bool)
     settings = Settings.from_env(env)
     progress = sys.stderr if sys.stderr.isatty() else None
     with _csv(args.csv) as rows:
+        # Bulk reading, even from a terminal: it leaves the people asking Slack room to ask.
         async with okta_client(args.demo, settings, env) as okta:
             try:
-                app_scan = await AppScan.open(
-                    okta, args.app, now=datetime.now(UTC), page_size=settings.scan_page_size
-                )
+                with background():
+                    app_scan = await AppScan.open(
+                        okta, args.app, now=datetime.now(UTC), page_size=settings.scan_page_size
+                    )
             except AppNotFound as exc:
                 raise UsageError(described(exc)) from None
 

@@ -114,6 +114,8 @@ class Approval:
     result: str | None = None
     stalls: int = 0
     alert_ts: str | None = None
+    bulk: str | None = None
+    """The bulk fix this run is one user of (it verifies them itself)."""
 
     @classmethod
     def from_redis(cls, approval_id: str, raw: Mapping[Any, Any]) -> Approval:
@@ -133,6 +135,7 @@ class Approval:
             result=data.get("result") or None,
             stalls=int(data.get("stalls") or 0),
             alert_ts=data.get("alert_ts") or None,
+            bulk=data.get("bulk") or None,
         )
 
 
@@ -172,7 +175,14 @@ class Approvals:
         self._promote = redis.register_script(_PROMOTE)
 
     async def create(
-        self, plan: Plan, *, offer_id: str, requester: str, channel: str, thread_ts: str | None
+        self,
+        plan: Plan,
+        *,
+        offer_id: str,
+        requester: str,
+        channel: str,
+        thread_ts: str | None,
+        bulk: str = "",
     ) -> Created:
         """A new PENDING request for this fix offer, unless one is open already."""
         now = self._now()
@@ -187,6 +197,7 @@ class Approvals:
             "thread_ts": thread_ts or "",
             "created": now,
             "expires": expires,
+            "bulk": bulk,
         }
         keep = int(self._ttl) + KEEP_FOR
         args: list[Any] = [approval_id, expires, keep, self._key, ",".join(sorted(OPEN))]

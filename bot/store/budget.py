@@ -17,6 +17,8 @@ DEFAULT_LIMIT = 100
 one a scan uses, on most orgs)."""
 RESERVE = 0.2
 """Of the share, what background work leaves to people: they never wait behind a scan."""
+WINDOW = 60.0
+"""Seconds of one Okta rate-limit window."""
 SHORTEST_WAIT = 0.05
 LONGEST_WAIT = 0.5
 """A waiting request looks again this often at the latest: another process's answer may have
@@ -24,26 +26,37 @@ told a larger ceiling meanwhile, or a new window begun."""
 
 # Redis's own clock (TIME), so that processes on machines whose clocks differ agree. A window
 # nobody has heard of yet lasts a minute (Okta's); Okta's X-Rate-Limit-Reset corrects it.
-# KEYS: the bucket. ARGV: share, background (0|1), default limit, reserve fraction.
-# Returns 0 when the request may go, else the milliseconds until the bucket refills.
+# Background work is paced across the window (its n-th request waits until n/its-share of the
+# window has passed), so that a scan never takes a window's share at its start and leaves a
+# person asking a moment later only the reserve.
+# KEYS: the bucket. ARGV: share, background (0|1), default limit, reserve fraction, window.
+# Returns 0 when the request may go, else the milliseconds to wait.
 _TAKE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
-local h = redis.call('HMGET', KEYS[1], 'limit', 'remaining', 'reset', 'used')
+local window = tonumber(ARGV[5])
+local h = redis.call('HMGET', KEYS[1], 'limit', 'remaining', 'reset', 'used', 'bg')
 local limit = tonumber(h[1]) or tonumber(ARGV[3])
-local remaining, reset, used = tonumber(h[2]), tonumber(h[3]), tonumber(h[4]) or 0
+local remaining, reset = tonumber(h[2]), tonumber(h[3])
+local used, bg = tonumber(h[4]) or 0, tonumber(h[5]) or 0
 if reset == nil or now >= reset then
-  reset, used, remaining = now + 60, 0, limit
+  reset, used, bg, remaining = now + window, 0, 0, limit
   redis.call('HSET', KEYS[1], 'told', 0)
 end
 local cap = math.floor(limit * tonumber(ARGV[1]))
+local until_reset = math.max(1, math.ceil((reset - now) * 1000))
 local keep = 0
-if ARGV[2] == '1' then keep = math.max(1, math.ceil(cap * tonumber(ARGV[4]))) end
-if used >= cap - keep or remaining <= keep then
-  return math.max(1, math.ceil((reset - now) * 1000))
+if ARGV[2] == '1' then
+  keep = math.max(1, math.ceil(cap * tonumber(ARGV[4])))
+  local share = cap - keep
+  if share <= 0 then return until_reset end
+  local slot = (reset - window) + window * bg / share
+  if now < slot then return math.max(1, math.ceil((slot - now) * 1000)) end
 end
+if used >= cap - keep or remaining <= keep then return until_reset end
+if ARGV[2] == '1' then bg = bg + 1 end
 redis.call('HSET', KEYS[1], 'limit', limit, 'remaining', remaining - 1, 'reset', reset,
-           'used', used + 1)
+           'used', used + 1, 'bg', bg)
 redis.call('PEXPIREAT', KEYS[1], math.ceil((reset + 60) * 1000))
 return 0
 """
@@ -63,6 +76,8 @@ elseif told and reset < known_reset then
   return 0
 else
   used = math.min(used, limit - remaining)
+  local bg = tonumber(redis.call('HGET', KEYS[1], 'bg') or '0')
+  redis.call('HSET', KEYS[1], 'bg', math.min(bg, used))
 end
 redis.call('HSET', KEYS[1], 'limit', limit, 'remaining', remaining, 'reset', reset,
            'used', used, 'told', 1)
@@ -99,7 +114,7 @@ class RedisRateBudget:
         """Count a request if it fits now and return 0; else the seconds until the bucket
         refills (nothing counted)."""
         key = self._keys.budget(self._org, bucket)
-        args = (self._share, int(background), DEFAULT_LIMIT, RESERVE)
+        args = (self._share, int(background), DEFAULT_LIMIT, RESERVE, WINDOW)
         try:
             wait_ms = int(await self._take(keys=[key], args=args))
         except RedisError:

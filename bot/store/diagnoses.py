@@ -12,6 +12,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.store.bulk import Bulks
 from bot.store.codec import as_text
 from bot.store.jobs import Jobs
 from bot.store.keys import Keys
@@ -157,6 +158,10 @@ class Store:
     @property
     def journals(self) -> Journals:
         return Journals(self.redis, self.prefix)
+
+    @property
+    def bulks(self) -> Bulks:
+        return Bulks(self.redis, self.prefix)
 
     @property
     def scans(self) -> Scans:

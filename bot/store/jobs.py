@@ -21,6 +21,8 @@ class Job:
     approval_id: str
     scan_id: str = ""
     """Set instead of approval_id for a scan's job."""
+    bulk_id: str = ""
+    """Set instead of approval_id for a bulk fix's job."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +69,12 @@ class Jobs:
 def _jobs(entries: Any) -> list[Job]:
     # A trimmed entry still pending comes back without fields: its job names nothing.
     return [
-        Job(as_text(entry), _field(fields, "approval"), _field(fields, "scan"))
+        Job(
+            as_text(entry),
+            _field(fields, "approval"),
+            _field(fields, "scan"),
+            _field(fields, "bulk"),
+        )
         for entry, fields in entries
     ]
 

@@ -107,6 +107,22 @@ class Keys:
         """How many users the last complete scan of an app listed (string, 30 days)."""
         return f"{self.prefix}scan-size:{app_id}"
 
+    def bulk(self, bulk_id: str) -> str:
+        """A bulk fix of a scan's cause (hash, 30 days)."""
+        return f"{self.prefix}bulk:{bulk_id}"
+
+    def bulk_users(self, bulk_id: str) -> str:
+        """The users a bulk fix works through, in order (list, 30 days)."""
+        return f"{self.prefix}bulk:{bulk_id}:users"
+
+    def bulk_outcomes(self, bulk_id: str) -> str:
+        """The CSV rows of what a bulk fix did for each user (list, 30 days)."""
+        return f"{self.prefix}bulk:{bulk_id}:outcomes"
+
+    def bulk_open(self, scan_id: str, check: str) -> str:
+        """The open bulk fix of one cause of one scan (string, 30 days)."""
+        return f"{self.prefix}bulk-open:{scan_id}:{check}"
+
     # Okta ---------------------------------------------------------------------------------
     def budget(self, org: str, bucket: str) -> str:
         """An Okta rate-limit bucket's budget for one org (hash, until a minute after it

@@ -18,7 +18,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.store.approvals import JOBS_MAXLEN
-from bot.store.codec import as_text
+from bot.store.codec import as_text, pairs
 from bot.store.keys import Keys
 from checks.scan_tally import Tally
 
@@ -170,7 +170,7 @@ class Scans:
         keys = self._keys
         created, found = await self._start(
             keys=[keys.scan_active(app_id), keys.scan(scan_id), keys.jobs],
-            args=[scan_id, KEEP_FOR, JOBS_MAXLEN, keys.scan(""), *_pairs(fields)],
+            args=[scan_id, KEEP_FOR, JOBS_MAXLEN, keys.scan(""), *pairs(fields)],
         )
         return Started(as_text(found), bool(created))
 
@@ -203,7 +203,7 @@ class Scans:
             "log_complete": "1" if log_complete else "0",
         }
         keys = [self._keys.scan(scan_id), self._keys.scan_rows(scan_id), lock]
-        args: list[str | int] = [value, KEEP_FOR, *_pairs(fields), "--", *rows]
+        args: list[str | int] = [value, KEEP_FOR, *pairs(fields), "--", *rows]
         return bool(await self._save(keys=keys, args=args))
 
     async def end(
@@ -230,7 +230,7 @@ class Scans:
                     keys.scan_size(record.app_id),
                     lock,
                 ],
-                args=[value, record.id, listed, SIZE_KEEP_FOR, *_pairs(fields)],
+                args=[value, record.id, listed, SIZE_KEEP_FOR, *pairs(fields)],
             )
         )
 
@@ -256,7 +256,3 @@ class Scans:
             if len(part) < chunk:
                 return found
             start += chunk
-
-
-def _pairs(fields: dict[str, str]) -> list[str]:
-    return [item for pair in fields.items() for item in pair]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from checks import links
 from checks.common import when
 from checks.errors import NotAssigned
-from checks.facts import Facts
+from checks.facts import Facts, gathered
 from checks.model import Finding, Fix, Status
 
 CHECK = "assignment"
@@ -17,7 +15,7 @@ _PAUSED = frozenset({"INACTIVE", "SUSPENDED"})
 
 
 async def run(facts: Facts) -> Finding:
-    user, app = await asyncio.gather(facts.user(), facts.app())
+    user, app = await gathered(facts.user(), facts.app())
     link = links.assignments(facts.okta.org_url, app)
     try:
         app_user = await facts.app_user()

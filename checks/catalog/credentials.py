@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from checks import links
 from checks.common import (
     AUTH_FAILURE_EVENTS,
@@ -14,16 +12,16 @@ from checks.common import (
     when,
     when_event,
 )
-from checks.facts import Facts
+from checks.facts import Facts, gathered
 from checks.model import Finding, Fix, Status
 
 CHECK = "credentials"
 
 
 async def run(facts: Facts) -> Finding:
-    (app, _), user, connection, events = await asyncio.gather(
-        provisioned_app(facts), facts.user(), facts.connection(), facts.log_events()
-    )
+    asked = facts.user(), facts.connection(), facts.log_events()  # fetched meanwhile
+    app, _ = await provisioned_app(facts)
+    user, connection, events = await gathered(*asked)
     link = links.provisioning(facts.okta.org_url, app)
     fix = Fix(
         "reenter_credentials",

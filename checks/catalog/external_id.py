@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from checks import links
 from checks.common import deactivate_users_on, provisioned_app, when
-from checks.facts import Facts
+from checks.facts import Facts, gathered
 from checks.model import Finding, Fix, Status
 from checks.remediation import relink
 
@@ -14,9 +12,9 @@ CHECK = "external_id"
 
 
 async def run(facts: Facts) -> Finding:
-    (app, feature), user, app_user = await asyncio.gather(
-        provisioned_app(facts), facts.user(), facts.app_user()
-    )
+    asked = facts.user(), facts.app_user()  # fetched meanwhile
+    app, feature = await provisioned_app(facts)
+    user, app_user = await gathered(*asked)
     link = links.assignments(facts.okta.org_url, app)
     evidence = (
         ("External ID", app_user.external_id or "(none)"),

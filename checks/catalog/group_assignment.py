@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from checks import links
-from checks.facts import Facts
+from checks.facts import Facts, gathered
 from checks.model import Finding, Fix, Status
 from checks.remediation import convert_assignment
 
@@ -14,7 +12,7 @@ CHECK = "group_assignment"
 
 async def run(facts: Facts) -> Finding:
     # The groups are asked for alongside the app user, not after it (see Facts.granting_groups).
-    user, app, app_user, groups = await asyncio.gather(
+    user, app, app_user, groups = await gathered(
         facts.user(), facts.app(), facts.app_user(), facts.granting_groups()
     )
     link = links.assignments(facts.okta.org_url, app)

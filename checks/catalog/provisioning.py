@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from checks import links
 from checks.common import TO_APP_FEATURES, provisioning_on
-from checks.facts import Facts
+from checks.facts import Facts, gathered
 from checks.model import Finding, Fix, Status
 
 CHECK = "provisioning"
 
 
 async def run(facts: Facts) -> Finding:
-    app, feature = await asyncio.gather(facts.app(), facts.feature())
+    app, feature = await gathered(facts.app(), facts.feature())
     link = links.provisioning(facts.okta.org_url, app)
     enabled = sorted(app.features & TO_APP_FEATURES)
     evidence = (("To App features", ", ".join(enabled) or "none"),)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from checks import links
 from checks.common import (
     PUSH_EVENTS,
@@ -14,7 +12,7 @@ from checks.common import (
     when,
     when_event,
 )
-from checks.facts import Facts
+from checks.facts import Facts, gathered
 from checks.model import Finding, Fix, Status
 
 CHECK = "push_errors"
@@ -22,9 +20,9 @@ SHOWN = 5
 
 
 async def run(facts: Facts) -> Finding:
-    (app, _), user, events = await asyncio.gather(
-        provisioned_app(facts), facts.user(), facts.log_events()
-    )
+    asked = facts.user(), facts.log_events()  # fetched meanwhile
+    app, _ = await provisioned_app(facts)
+    user, events = await gathered(*asked)
     link = links.system_log(facts.okta.org_url, user.id, app.id)
     mine = [e for e in events if e.event_type in PUSH_EVENTS and user.id in e.target_ids]
     last_success = last_push_success(mine, user.id)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from checks import links
 from checks.common import PENDING_GRACE, ago, provisioned_app, when
-from checks.facts import Facts
+from checks.facts import Facts, gathered
 from checks.model import Finding, Fix, Status
 
 CHECK = "sync_state"
 
 
 async def run(facts: Facts) -> Finding:
-    (app, _), user, app_user = await asyncio.gather(
-        provisioned_app(facts), facts.user(), facts.app_user()
-    )
+    asked = facts.user(), facts.app_user()  # fetched meanwhile
+    app, _ = await provisioned_app(facts)
+    user, app_user = await gathered(*asked)
     link = links.tasks(facts.okta.org_url)
     evidence = (
         ("Sync state", app_user.sync_state or "(not reported)"),

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from checks.facts import Facts
+from checks.facts import Facts, gathered
 from checks.remediation.model import NothingToDo, Plan, Probe, Step
 
 FIX = "convert_assignment"
 CHECK = "group_assignment"
+PER_USER = True
+"""It changes one user's assignment: a scan's bulk fix runs it user by user."""
 
 
 async def plan(facts: Facts) -> Plan:
-    user, app, app_user = await asyncio.gather(facts.user(), facts.app(), facts.app_user())
+    user, app, app_user = await gathered(facts.user(), facts.app(), facts.app_user())
     if app_user.scope != "GROUP":
         raise NothingToDo(f"{user.login} is already assigned to {app.label} individually.")
     path = f"/api/v1/apps/{app.id}/users/{user.id}"

@@ -10,6 +10,8 @@ from checks.remediation.model import NothingToDo, Plan, Probe, Step
 
 FIX = "mapping"
 CHECK = "mapping"
+PER_USER = False
+"""It changes the app for every user at once."""
 
 
 def _property(view: AttributeView) -> dict[str, Any] | None:

@@ -12,9 +12,12 @@ Planner = Callable[[Facts], Awaitable[Plan]]
 
 FIX_MODULES = (update_attributes, mapping, convert_assignment, relink)
 """Each module is the one truth about its fix: FIX (its id), CHECK (the check whose finding
-offers it), plan(facts) and, where the fix is not always possible, blocker(facts)."""
+offers it), PER_USER (whether it changes one user or the whole app), plan(facts) and, where
+the fix is not always possible, blocker(facts)."""
 
 PLANNERS: dict[str, Planner] = {module.FIX: module.plan for module in FIX_MODULES}
+PER_USER_FIXES = frozenset(module.FIX for module in FIX_MODULES if module.PER_USER)
+"""The fixes a scan's bulk fix runs user by user."""
 
 
 async def plan_fix(fix_id: str, facts: Facts) -> Plan:

@@ -7,19 +7,19 @@ automated fix, since the unassign would deactivate the user's account in the app
 
 from __future__ import annotations
 
-import asyncio
-
 from checks.common import deactivate_users_on
-from checks.facts import FEATURES_API_APPS, Facts
+from checks.facts import FEATURES_API_APPS, Facts, gathered
 from checks.remediation.model import NotAutomatable, NothingToDo, Plan, Probe, Step
 
 FIX = "relink"
 CHECK = "external_id"
+PER_USER = True
+"""It changes one user's assignment: a scan's bulk fix runs it user by user."""
 
 
 async def blocker(facts: Facts) -> str | None:
     """Why the relink cannot be automated for these facts now (and what to do), if it cannot."""
-    user, app, feature, app_user = await asyncio.gather(
+    user, app, feature, app_user = await gathered(
         facts.user(), facts.app(), facts.feature(), facts.app_user()
     )
     if app_user.scope == "GROUP":
@@ -39,7 +39,7 @@ async def blocker(facts: Facts) -> str | None:
 
 
 async def plan(facts: Facts) -> Plan:
-    user, app, feature, app_user, mapping = await asyncio.gather(
+    user, app, feature, app_user, mapping = await gathered(
         facts.user(), facts.app(), facts.feature(), facts.app_user(), facts.mapping()
     )
     if app_user.external_id:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from checks.common import update_attributes_on
-from checks.facts import FEATURES_API_APPS, Facts
+from checks.facts import FEATURES_API_APPS, Facts, gathered
 from checks.remediation.model import NotAutomatable, NothingToDo, Plan, Probe, Step
 
 FIX = "enable_update_attributes"
 CHECK = "update_attributes"
+PER_USER = False
+"""It changes the app for every user at once."""
 
 
 async def blocker(facts: Facts) -> str | None:
@@ -23,7 +23,7 @@ async def blocker(facts: Facts) -> str | None:
 
 
 async def plan(facts: Facts) -> Plan:
-    user, app, feature = await asyncio.gather(facts.user(), facts.app(), facts.feature())
+    user, app, feature = await gathered(facts.user(), facts.app(), facts.feature())
     blocked = await blocker(facts)
     if blocked:
         raise NotAutomatable(blocked)

@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Final
+from urllib.parse import quote
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -37,11 +38,14 @@ from tests.fakes.slack_payloads import (
     check_blocks,
 )
 
-__all__ = ["FakeSlack", "ResponsePost", "SlackCall", "serve_slack"]
+__all__ = ["FakeSlack", "ResponsePost", "SlackCall", "UploadedFile", "serve_slack"]
 
 JSON = dict[str, Any]
 # Slack allows a response_url five uses within 30 minutes.
 _RESPONSE_URL_USES: Final = 5
+# files.getUploadURLExternal: snippets are limited to 1MB, alt text to 1000 characters.
+_SNIPPET_MAX_BYTES: Final = 1_048_576
+_ALT_TXT_MAX: Final = 1000
 
 
 @dataclass(slots=True)
@@ -67,6 +71,34 @@ class ResponsePost:
     status: int = 0
 
 
+@dataclass(slots=True)
+class UploadedFile:
+    """One file shared by files.completeUploadExternal: its bytes as posted to the upload URL,
+    and where it went (`channels` empty: a private file)."""
+
+    file_id: str
+    filename: str
+    title: str
+    content: bytes
+    channels: tuple[str, ...] = ()
+    thread_ts: str | None = None
+    initial_comment: str | None = None
+
+    @property
+    def channel(self) -> str | None:
+        return self.channels[0] if self.channels else None
+
+
+@dataclass(slots=True)
+class _Upload:
+    """A file id from files.getUploadURLExternal; `content` once its bytes were posted."""
+
+    file_id: str
+    filename: str
+    alt_txt: str
+    content: bytes | None = None
+
+
 class _Refused(Exception):
     """Slack's answer `{"ok": false, "error": error}` (with Block Kit `errors`, if any)."""
 
@@ -82,7 +114,8 @@ class FakeSlack:
     the bot was never invited to), `usergroups` (id -> member ids), `users` (id -> user object
     overrides), `fail_next` (method -> error code for its next call). Records: `calls`,
     `responses`, `messages` ((channel, ts) -> message), `homes` (user id -> their published
-    App Home view, as Slack echoes it), `block_errors`, `missing_fallback`, `socket_sent`,
+    App Home view, as Slack echoes it), `uploaded_files` (files shared with
+    files.completeUploadExternal), `block_errors`, `missing_fallback`, `socket_sent`,
     `socket_acks`, `errors` (bugs in the fake itself; should stay empty).
     """
 
@@ -98,6 +131,7 @@ class FakeSlack:
         self.responses: list[ResponsePost] = []
         self.messages: dict[tuple[str, str], JSON] = {}
         self.homes: dict[str, JSON] = {}
+        self.uploaded_files: list[UploadedFile] = []
         self.block_errors: list[str] = []
         self.missing_fallback: list[str] = []
         self.socket_sent: list[JSON] = []
@@ -105,6 +139,8 @@ class FakeSlack:
         self.errors: list[BaseException] = []
         self._serial = 0
         self._response_uses: dict[str, int] = {}
+        self._uploads: dict[str, _Upload] = {}
+        self._upload_urls: dict[str, str] = {}
         self._tickets: set[str] = set()
         self._sockets: list[web.WebSocketResponse] = []
         self._sent_at: dict[str, float] = {}
@@ -120,10 +156,13 @@ class FakeSlack:
             "views.publish": self._publish_view,
             "users.info": self._user_info,
             "apps.connections.open": self._open_connection,
+            "files.getUploadURLExternal": self._upload_url,
+            "files.completeUploadExternal": self._complete_upload,
         }
         self.app = web.Application()
         self.app.router.add_route("*", "/api/{method}", self._api)
         self.app.router.add_post("/response/{id}", self._response_url)
+        self.app.router.add_post("/upload/v1/{ticket}", self._upload)
         self.app.router.add_get("/socket", self._socket)
         self.app.on_shutdown.append(self._close_sockets)
 
@@ -359,6 +398,65 @@ class FakeSlack:
         ws_base = self.base_url.replace("http://", "ws://", 1)
         return {"ok": True, "url": f"{ws_base}/socket?id={ticket}"}
 
+    def _upload_url(self, args: JSON) -> JSON:
+        missing = [name for name in ("filename", "length") if args.get(name) in (None, "")]
+        if missing:
+            raise _Refused("invalid_arguments", [f"missing required field: {n}" for n in missing])
+        length = _integer(args["length"])
+        if length is None or length < 0:
+            raise _Refused("invalid_arguments", ["invalid value for field: length"])
+        if length == 0:
+            raise _Refused("missing_argument")  # documented: "when the `length` provided is 0"
+        alt_txt = str(args.get("alt_txt") or "")
+        if len(alt_txt) > _ALT_TXT_MAX:
+            raise _Refused("alt_txt_too_large")
+        if args.get("snippet_type") and length > _SNIPPET_MAX_BYTES:
+            raise _Refused("snippet_too_large")
+        file_id, ticket = f"F{self._next_serial():010d}", secrets.token_urlsafe(24)
+        self._uploads[file_id] = _Upload(file_id, str(args["filename"]), alt_txt)
+        self._upload_urls[ticket] = file_id
+        return {"ok": True, "upload_url": f"{self.base_url}/upload/v1/{ticket}", "file_id": file_id}
+
+    def _complete_upload(self, args: JSON) -> JSON:
+        files = args.get("files")
+        if isinstance(files, str):
+            try:
+                files = json.loads(files)
+            except ValueError:
+                raise _Refused("invalid_arguments", ["files must be a JSON array"]) from None
+        if not files or not isinstance(files, list):
+            raise _Refused("invalid_arguments", ["missing required field: files"])
+        if not all(isinstance(item, dict) and item.get("id") for item in files):
+            raise _Refused("invalid_arguments", ["every item of files needs an id"])
+        uploads = [self._uploads.get(str(item["id"])) for item in files]
+        done = [upload for upload in uploads if upload is not None and upload.content is not None]
+        if len(done) != len(uploads):
+            # Never issued, never posted to, or already completed: no upload ticket to finish.
+            raise _Refused("file_not_found")
+        named = [str(args.get("channel_id") or ""), *str(args.get("channels") or "").split(",")]
+        channels = tuple(dict.fromkeys(c.strip() for c in named if c.strip()))
+        if any(channel in self.not_in_channel for channel in channels):
+            raise _Refused("not_in_channel")
+        thread_ts = str(args.get("thread_ts") or "") or None
+        comment = str(args.get("initial_comment") or "") or None
+        answered: list[JSON] = []
+        for item, upload in zip(files, done, strict=True):
+            title = str(item.get("title") or upload.filename)
+            content = upload.content or b""
+            self.uploaded_files.append(
+                UploadedFile(
+                    upload.file_id, upload.filename, title, content, channels, thread_ts, comment
+                )
+            )
+            answered.append(_file_object(upload, title, len(content)))
+            self._uploads.pop(upload.file_id, None)
+        # Slack shares asynchronously, so its answer has no shares yet; the fake shares at once.
+        for channel in channels:
+            ts = self._next_ts()
+            message = self._message({"text": comment, "thread_ts": thread_ts}, ts)
+            self.messages[(channel, ts)] = {**message, "files": answered, "upload": True}
+        return {"ok": True, "files": answered}
+
     def _check_message(self, where: str, body: JSON) -> None:
         """Refuse what Slack refuses; record what Slack only warns about."""
         errors = check_blocks(body.get("blocks", []), "/blocks", max_blocks=50)
@@ -421,6 +519,22 @@ class FakeSlack:
         self.responses.append(post)
         await self._notify()
         return web.Response(text=text, status=status)
+
+    # The upload URLs files.getUploadURLExternal hands out (files.slack.com/upload/v1/…)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = self._upload_urls.get(request.match_info["ticket"])
+        upload = self._uploads.get(file_id) if file_id else None
+        if upload is None:
+            return web.Response(text="Not Found", status=404)
+        if request.content_type == "multipart/form-data":
+            form = await request.post()
+            field = next((v for v in form.values() if isinstance(v, web.FileField)), None)
+            upload.content = field.file.read() if field else b""
+        else:
+            upload.content = await request.read()
+        # files.slack.com answers in plain text, which slack_sdk checks only for status 200.
+        return web.Response(text=f"OK - {len(upload.content)}")
 
     # Socket Mode
 
@@ -506,6 +620,60 @@ def _published_view(view: JSON, view_id: str, view_hash: str) -> JSON:
         "app_installed_team_id": TEAM_ID,
         "bot_id": BOT_ID,
     }
+
+
+def _file_object(upload: _Upload, title: str, size: int) -> JSON:
+    """A file as files.completeUploadExternal answers it: before Slack's asynchronous scan and
+    share, so with no type (mimetype/filetype empty) and no channels or shares yet."""
+    team_file, name = f"{TEAM_ID}-{upload.file_id}", quote(upload.filename)
+    created = int(time.time())
+    file: JSON = {
+        "id": upload.file_id,
+        "created": created,
+        "timestamp": created,
+        "name": upload.filename,
+        "title": title,
+        "mimetype": "",
+        "filetype": "",
+        "pretty_type": "",
+        "user": BOT_USER_ID,
+        "user_team": TEAM_ID,
+        "editable": False,
+        "size": size,
+        "mode": "hosted",
+        "is_external": False,
+        "external_type": "",
+        "is_public": False,
+        "public_url_shared": False,
+        "display_as_bot": False,
+        "username": "",
+        "url_private": f"https://files.slack.com/files-pri/{team_file}/{name}",
+        "url_private_download": f"https://files.slack.com/files-pri/{team_file}/download/{name}",
+        "media_display_type": "unknown",
+        "permalink": f"https://{TEAM_DOMAIN}.slack.com/files/{BOT_USER_ID}/{upload.file_id}/{name}",
+        "permalink_public": f"https://slack-files.com/{team_file}-{secrets.token_hex(5)}",
+        "comments_count": 0,
+        "is_starred": False,
+        "shares": {},
+        "channels": [],
+        "groups": [],
+        "ims": [],
+        "has_rich_preview": False,
+        "file_access": "visible",
+    }
+    if upload.alt_txt:
+        file["alt_txt"] = upload.alt_txt
+    return file
+
+
+def _integer(value: Any) -> int | None:
+    """A whole number sent as a form field or JSON; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
 
 
 def _bearer(request: web.Request) -> str | None:

@@ -21,6 +21,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot.approvals import requests as fixes
 from bot.approvals.render import APPROVE, RECHECK, REJECT
+from bot.bulk.render import APPROVE as BULK_APPROVE
+from bot.bulk.render import FIX_PREFIX
+from bot.bulk.render import REJECT as BULK_REJECT
+from bot.bulk.render import STOP as BULK_STOP
+from bot.bulk.requests import decide_bulk, request_bulk, stop_bulk
 from bot.runtime.services import Services
 from bot.scan.render import STOP
 from bot.scan.requests import stop_scan
@@ -69,6 +74,10 @@ class Buttons:
         app.action(APPROVE)(self.decide)
         app.action(REJECT)(self.decide)
         app.action(STOP)(self.stop_scan)
+        app.action(re.compile(rf"^{FIX_PREFIX}"))(self.bulk_fix)
+        app.action(BULK_APPROVE)(self.bulk_decide)
+        app.action(BULK_REJECT)(self.bulk_decide)
+        app.action(BULK_STOP)(self.bulk_stop)
 
     async def fix(
         self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
@@ -89,11 +98,52 @@ class Buttons:
     async def stop_scan(
         self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
+        await self._answer(ack, action, body, respond, "the stop", self._stop_scan)
+
+    async def bulk_fix(
+        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await self._answer(ack, action, body, respond, "the bulk fix", self._bulk_fix)
+
+    async def bulk_decide(
+        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await self._answer(ack, action, body, respond, "the decision", self._bulk_decide)
+
+    async def bulk_stop(
+        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await self._answer(ack, action, body, respond, "the stop", self._bulk_stop)
+
+    async def _answer(
+        self,
+        ack: AsyncAck,
+        action: dict[str, Any],
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        doing: str,
+        work: Callable[[dict[str, Any], Click], Awaitable[Message]],
+    ) -> None:
+        """Acknowledge, read the click, and answer the clicker with what `work` says (or the
+        one sentence for a Redis or Slack failure on the way)."""
         await ack()
         click = await read_click(self.services, action, body, respond)
         if click is not None:
-            stopping = stop_scan(self.services, click.value, click.user)
-            await click.reply(await answered(stopping, "the stop"))
+            await click.reply(await answered(work(action, click), doing))
+
+    async def _stop_scan(self, action: dict[str, Any], click: Click) -> Message:
+        return await stop_scan(self.services, click.value, click.user)
+
+    async def _bulk_fix(self, action: dict[str, Any], click: Click) -> Message:
+        check = str(action.get("action_id", ""))[len(FIX_PREFIX) :]
+        return await request_bulk(self.services, click.value, check, click.user)
+
+    async def _bulk_decide(self, action: dict[str, Any], click: Click) -> Message:
+        approving = action.get("action_id") == BULK_APPROVE
+        return await decide_bulk(self.services, click.value, click.user, approving=approving)
+
+    async def _bulk_stop(self, action: dict[str, Any], click: Click) -> Message:
+        return await stop_bulk(self.services, click.value, click.user)
 
     async def decide(
         self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond

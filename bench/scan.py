@@ -1,0 +1,388 @@
+"""Scanning one big app: wall time against the round trips it needs, and the scanner's memory.
+
+The fake Okta runs in a process of its own (`--serve`, below) with an org holding one
+provisioned app ("Salesforce") of N assigned users: most in sync, 10 % assigned before
+provisioning was on (no external ID), 5 % whose title changed since they were created while
+the title mapping applies on create only, 0.5 % whose last push failed. Every /api answer
+takes latency L (100 ms). This process, whose memory is then the scan's own, runs cold
+`AppScan.open` + `scan_app` (a new Okta client each run) and reports:
+
+- wall time (median of the runs), and where it went: awaiting Okta's answers (including
+  parsing them) vs the rest (diagnosing each page's users);
+- the requests the fake saw per run (list pages of app users, app-level requests) and the
+  fake's own time per run (answer time minus L: serving, not network);
+- ideal = (list pages + app-level requests) x L, as if every request were a sequential round
+  trip and nothing else took time; wall / ideal (target <= 1.5);
+- peak RSS of this process (ru_maxrss; target < 150 MB): before, once the app-level facts
+  are read (the System Log is read whole, up to LOG_LIMIT events), and after scanning.
+
+Run at 10,000 users (default) and at 100,000 (peak RSS should stay flat):
+
+    .venv/bin/python -m bench.scan [--users 10000] [--runs 3] [--latency 0.1]
+        [--profile]
+    .venv/bin/python -m bench.scan --users 100000 --runs 1
+
+`--profile` adds one scan under cProfile and prints where this process spent its time.
+(The scan reads the next page while it diagnoses the page in hand, so "awaiting Okta" and
+"not awaiting Okta" overlap: their sum is more than the wall time.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import json
+import math
+import pstats
+import random
+import resource
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.demo.server import FakeOkta, serve
+from bot.demo.state import OrgState
+from checks.okta import OktaClient, OktaSettings
+from checks.rate_budget import bucket_of
+from checks.scan import PAGE_SIZE, AppScan, Page, scan_app
+from checks.scan_tally import Tally
+
+TOKEN = "bench-token"
+APP = "salesforce"
+FIRST = ("Ana", "Ben", "Chen", "Dara", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jo", "Kai", "Lena")
+LAST = ("Adams", "Baker", "Cruz", "Diaz", "Evans", "Fox", "Gray", "Hill", "Ito", "Jones", "Khan")
+TITLES = ("Account Executive", "Sales Engineer", "Solutions Architect", "Sales Manager")
+NO_EXTERNAL_ID = 0.10
+TITLE_CHANGED = 0.05
+PUSH_FAILED = 0.005
+
+
+# -- the fake Okta's process -------------------------------------------------------------------
+
+
+def build_org(users: int, now: datetime) -> OrgState:
+    org = OrgState(clock=lambda: now, seed=20240601)
+    add_crowd(org, APP, "Salesforce", users, now)
+    return org
+
+
+def add_crowd(org: OrgState, name: str, label: str, users: int, now: datetime) -> None:
+    """A provisioned app of `users` assigned users, in the mix the module docstring says,
+    built with the OrgState builders as bot/demo/crowd.py builds its 240 users."""
+    rng = random.Random(4711)
+    app = org.add_app(
+        name,
+        label,
+        features=("PUSH_NEW_USERS", "PUSH_PROFILE_UPDATES"),
+        created=now - timedelta(days=700),
+    )
+    org.set_schema(app, custom={"title": {}})
+    org.set_mapping(
+        None,
+        app,
+        {
+            "firstName": ("user.firstName", "PUSH"),
+            "lastName": ("user.lastName", "PUSH"),
+            "email": ("user.email", "PUSH"),
+            "title": ("user.title", "DONT_PUSH"),
+        },
+    )
+    for n in range(users):
+        first, last, title = rng.choice(FIRST), rng.choice(LAST), rng.choice(TITLES)
+        created = now - timedelta(days=rng.uniform(30, 600))
+        user = org.add_user(
+            f"{first.lower()}.{last.lower()}{n:06d}.{name}",
+            first,
+            last,
+            profile={"title": title},
+            created=created - timedelta(days=1),
+            last_updated=created - timedelta(days=1),
+        )
+        kind = rng.random()
+        if kind < NO_EXTERNAL_ID:
+            org.assign(
+                app, user, external_id=None, sync_state="OUT_OF_SYNC", last_sync=None,
+                created=created,
+            )  # fmt: skip
+            continue
+        synced = created + timedelta(days=1)
+        org.assign(app, user, created=created, last_updated=synced, last_sync=synced)
+        kind -= NO_EXTERNAL_ID
+        if kind < TITLE_CHANGED:
+            changed = now - timedelta(hours=rng.uniform(2, 120))
+            org.change_profile(user, {"title": "Senior " + title}, at=changed)
+            # The push went out, carrying the app user's title as it was: create only.
+            org.push_succeeded(app["id"], user, changed + timedelta(minutes=1))
+        elif kind < TITLE_CHANGED + PUSH_FAILED:
+            changed = now - timedelta(hours=rng.uniform(2, 48))
+            org.change_profile(user, {"lastName": last + "-Lee"}, at=changed)
+            app_user = org.app_users[(app["id"], user["id"])]
+            app_user["profile"]["lastName"] = last + "-Lee"
+            app_user["syncState"] = "ERROR"
+            org.log_push(
+                app,
+                user,
+                changed + timedelta(minutes=1),
+                "FAILURE",
+                legacy="app.api.error.push_profile_update",
+                reason=f"Automatic profile push of user {first} {last}-Lee to app {label} "
+                f"failed: INVALID_FIELD: LastName contains a character {label} does not accept",
+            )
+
+
+def _traffic(fake: FakeOkta) -> dict[str, Any]:
+    """The requests since the last call, summed up; then forgotten."""
+    sent, fake.requests = fake.requests, []
+    pages = [r for r in sent if r.path.endswith("/users") and r.path.startswith("/api/v1/apps/")]
+    own = [max(0.0, (r.duration or 0.0) - fake.latency) for r in sent]
+    page_own = [max(0.0, (r.duration or 0.0) - fake.latency) for r in pages]
+    return {
+        "requests": len(sent),
+        "pages": len(pages),
+        "buckets": dict(Counter(bucket_of(r.path) for r in sent)),
+        "paths": dict(Counter(_shape(r.path) for r in sent if r not in pages)),
+        "failed": sum(1 for r in sent if (r.status or 0) >= 400),
+        "fake_seconds": sum(own),
+        "fake_page_max": max(page_own, default=0.0),
+    }
+
+
+def _shape(path: str) -> str:
+    parts = path.split("/")
+    return "/".join("{id}" if part[:3] in ("0oa", "prm") else part for part in parts)
+
+
+async def _serve(users: int, latency: float) -> None:
+    started = time.monotonic()
+    state = build_org(users, datetime.now(UTC))
+    built = time.monotonic() - started
+    async with serve(state, token=TOKEN, latency=latency) as fake:
+        hello = {"url": fake.url, "build_seconds": built, "events": len(state.logs)}
+        print(json.dumps(hello), flush=True)
+        loop = asyncio.get_running_loop()
+        while line := await loop.run_in_executor(None, sys.stdin.readline):
+            if line.strip() == "stats":
+                print(json.dumps(_traffic(fake)), flush=True)
+        assert not fake.errors, fake.errors
+
+
+# -- the scanning process ----------------------------------------------------------------------
+
+
+class Timed:
+    """The Okta client, with the time spent awaiting each call (sending, Okta's answer and
+    parsing it) added up: what a scan cannot do faster without asking less or in parallel."""
+
+    def __init__(self, okta: OktaClient) -> None:
+        self._okta = okta
+        self.org_url = okta.org_url
+        self.waited = 0.0
+
+    async def get(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
+        started = time.monotonic()
+        try:
+            return await self._okta.get(path, params)
+        finally:
+            self.waited += time.monotonic() - started
+
+    async def get_all(
+        self, path: str, params: Mapping[str, str | int] | None = None, *, max_items: int = 2000
+    ) -> list[Any]:
+        started = time.monotonic()
+        try:
+            return await self._okta.get_all(path, params, max_items=max_items)
+        finally:
+            self.waited += time.monotonic() - started
+
+    async def get_page(
+        self, path_or_url: str, params: Mapping[str, str | int] | None = None
+    ) -> tuple[list[Any], str | None]:
+        started = time.monotonic()
+        try:
+            return await self._okta.get_page(path_or_url, params)
+        finally:
+            self.waited += time.monotonic() - started
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    wall: float
+    opening: float
+    """Of wall: AppScan.open (the app-level facts)."""
+    waited: float
+    """Of wall: awaiting Okta's answers to the page requests (parsing them included), plus the
+    whole of AppScan.open (its requests run concurrently)."""
+    peak_opened: float
+    """Peak RSS (MB) once the app-level facts were read, before the first page."""
+    listed: int
+    affected: dict[str, int]
+    traffic: dict[str, Any]
+
+
+async def _scan_once(url: str, users: int, server: asyncio.subprocess.Process) -> Run:
+    settings = OktaSettings(org_url=url, token=TOKEN)
+    async with OktaClient.open(settings) as client:
+        okta = Timed(client)
+        started = time.monotonic()
+        scan = await AppScan.open(okta, APP, now=datetime.now(UTC), page_size=PAGE_SIZE)
+        opened = time.monotonic()
+        waited_opening = okta.waited
+        peak_opened = _peak_mb()
+
+        async def on_page(page: Page, tally: Tally) -> None:
+            pass  # as `attrsync scan` without a terminal or a CSV file
+
+        result = await scan_app(scan, on_page=on_page)
+        wall = time.monotonic() - started
+    if not result.complete or result.tally.listed != users:
+        raise RuntimeError(f"scan incomplete: {result.unread}, {result.tally.listed} listed")
+    traffic = await _ask(server, "stats")
+    # get_all of the app-level facts run concurrently: count the opening as one wait.
+    waited = (opened - started) + (okta.waited - waited_opening)
+    affected = {c.check: c.count for c in result.tally.ordered()}
+    return Run(wall, opened - started, waited, peak_opened, result.tally.listed, affected, traffic)
+
+
+async def _ask(server: asyncio.subprocess.Process, command: str) -> dict[str, Any]:
+    assert server.stdin is not None and server.stdout is not None
+    server.stdin.write(f"{command}\n".encode())
+    await server.stdin.drain()
+    answer: dict[str, Any] = json.loads(await server.stdout.readline())
+    return answer
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+async def _profiled(url: str, users: int, server: asyncio.subprocess.Process) -> str:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    await _scan_once(url, users, server)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    out.write(_areas(stats))
+    stats.sort_stats("tottime").print_stats(15)
+    stats.sort_stats("cumulative").print_stats(30)
+    return out.getvalue()
+
+
+AREAS = (
+    ("checks/", "attrsync's checks (checks/*)"),
+    ("asyncio/", "the event loop (asyncio/*, selectors)"),
+    ("selectors.py", "the event loop (asyncio/*, selectors)"),
+    ("<method 'poll'", "epoll: waiting for Okta, and a syscall per loop pass"),
+    ("aiohttp/", "HTTP (aiohttp, yarl, multidict)"),
+    ("yarl/", "HTTP (aiohttp, yarl, multidict)"),
+    ("multidict/", "HTTP (aiohttp, yarl, multidict)"),
+    ("json/", "JSON"),
+    ("<method 'decode'", "JSON"),
+)
+
+
+def _areas(stats: pstats.Stats) -> str:
+    """Own time (tottime) summed by area: where a profiled scan went."""
+    by_area: dict[str, float] = {}
+    raw: dict[tuple[str, int, str], tuple[int, int, float, float, Any]]
+    raw = stats.stats  # type: ignore[attr-defined]
+    for (filename, _, function), (_, _, own, _, _) in raw.items():
+        where = f"{filename} {function}"
+        area = next((name for key, name in AREAS if key in where), "everything else")
+        by_area[area] = by_area.get(area, 0.0) + own
+    total = sum(by_area.values())
+    ordered = sorted(by_area.items(), key=lambda area: -area[1])
+    lines = [f"- {area}: {own:.2f} s ({own / total:.0%})" for area, own in ordered]
+    return "own time by area, of {:.2f} s:\n{}\n\n".format(total, "\n".join(lines))
+
+
+async def main(users: int, runs: int, latency: float, profile: bool) -> None:
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.scan", "--serve", str(users), str(latency),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**20,
+    )  # fmt: skip
+    assert server.stdout is not None and server.stdin is not None
+    hello = json.loads(await server.stdout.readline())
+    before = _peak_mb()
+    try:
+        samples = [await _scan_once(hello["url"], users, server) for _ in range(runs)]
+        peak = _peak_mb()
+        profiled = await _profiled(hello["url"], users, server) if profile else None
+    finally:
+        server.stdin.close()
+        await server.wait()
+    _report(users, latency, hello, samples, before, peak)
+    if profiled:
+        print("\none scan under cProfile (its overhead slows it down):\n")
+        print(profiled)
+
+
+def _report(
+    users: int,
+    latency: float,
+    hello: dict[str, Any],
+    samples: list[Run],
+    before: float,
+    peak: float,
+) -> None:
+    traffic = samples[0].traffic
+    pages = traffic["pages"]
+    assert pages == math.ceil(users / PAGE_SIZE), pages
+    app_level = traffic["requests"] - pages
+    ideal = (pages + app_level) * latency
+    wall = statistics.median(s.wall for s in samples)
+    waited = statistics.median(s.waited for s in samples)
+    fake = statistics.median(s.traffic["fake_seconds"] for s in samples)
+    rest = wall - waited
+    print(
+        f"{users:,} users, L = {latency * 1000:.0f} ms per answer, median of {len(samples)} "
+        f"cold scan(s); the fake's org took {hello['build_seconds']:.1f} s to build "
+        f"({hello['events']:,} System Log events)\n"
+    )
+    print(
+        "| users | wall | requests (pages + app-level) | ideal | wall / ideal | awaiting Okta "
+        "| of which the fake's own time | not awaiting Okta "
+        "| peak RSS: before / app-level facts read / after |"
+    )
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---|")
+    print(
+        f"| {users:,} | {wall:.2f} s | {traffic['requests']} ({pages} + {app_level}) "
+        f"| {ideal:.2f} s | {wall / ideal:.2f} | {waited:.2f} s | {fake:.2f} s "
+        f"| {rest:.2f} s | {before:.0f} / {samples[0].peak_opened:.0f} / {peak:.0f} MB |"
+    )
+    print(
+        f"\nper run: walls {', '.join(f'{s.wall:.2f}' for s in samples)} s; "
+        f"opening (app-level facts) {statistics.median(s.opening for s in samples):.2f} s; "
+        f"requests {[s.traffic['requests'] for s in samples]}, failed "
+        f"{[s.traffic['failed'] for s in samples]}; slowest page in the fake "
+        f"{max(s.traffic['fake_page_max'] for s in samples) * 1000:.0f} ms beyond L"
+    )
+    print(f"app-level requests: {traffic['paths']}; by bucket: {traffic['buckets']}")
+    print(f"per page of {PAGE_SIZE}: {rest / pages * 1000:.0f} ms not awaiting Okta")
+    print(f"affected by cause: {samples[0].affected} of {samples[0].listed:,} listed")
+    met = "yes" if wall / ideal <= 1.5 else "**no**"
+    print(
+        f"targets: wall / ideal <= 1.5: {met}; peak RSS < 150 MB: "
+        f"{'yes' if peak < 150 else '**no**'}"
+    )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--serve":
+        asyncio.run(_serve(int(sys.argv[2]), float(sys.argv[3])))
+        sys.exit(0)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds added per answer")
+    parser.add_argument("--profile", action="store_true", help="also one scan under cProfile")
+    options = parser.parse_args()
+    args = (options.users, options.runs, options.latency, options.profile)
+    asyncio.run(main(*args))

@@ -1,0 +1,84 @@
+"""A bulk fix's message in the scan's thread, re-rendered as its state changes (pure)."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import Block
+
+from bot.approvals.render import calls_text
+from bot.slack.blockkit import Message, actions, button, escape, section
+from bot.store.bulk import BulkRecord, BulkState
+from checks.remediation.model import Plan
+
+APPROVE, REJECT, STOP = "bulk:approve", "bulk:reject", "bulk:stop"
+FIX_PREFIX = "bulkfix:"
+"""`bulkfix:<check>` on a scan summary, valued with the scan's id."""
+
+
+def bulk_message(record: BulkRecord, canary: str, plan: Plan | None = None) -> Message:
+    """`canary` is the first user's login; `plan` the canary's calls, shown while waiting for
+    the first approval."""
+    label = escape(record.app_label)
+    head = (
+        f":package: *Bulk fix requested by <@{record.requester}>:* `{record.fix_id}` for "
+        f"{record.total} users of {label} (cause `{record.check}`)."
+    )
+    blocks: list[Block] = [section(head)]
+    rest = record.total - 1
+    state = record.state
+    if state is BulkState.PENDING:
+        blocks.append(
+            section(
+                f"Canary first: *{escape(canary)}*. A second person approves; once the canary is "
+                f"fixed and verified, a second approval fixes the other {rest}, one at a time, "
+                "stopping at the first failure."
+            )
+        )
+        if plan is not None:
+            blocks.append(section(calls_text(plan)))
+        blocks.append(_decision(record.id))
+    elif state is BulkState.CANARY:
+        blocks.append(
+            section(f":gear: Approved by <@{record.approver}>; fixing {escape(canary)} first…")
+        )
+        blocks.append(actions(button("Stop", STOP, record.id, danger=True)))
+    elif state is BulkState.CONFIRM:
+        blocks.append(
+            section(
+                f":white_check_mark: {escape(canary)} is fixed and verified. Approve to fix the "
+                f"other {rest} users one at a time; it stops at the first failure."
+            )
+        )
+        blocks.append(_decision(record.id))
+    elif state is BulkState.RUNNING:
+        blocks.append(section(f":gear: {_counts(record)}…"))
+        blocks.append(actions(button("Stop", STOP, record.id, danger=True)))
+    else:
+        blocks.append(section(_ended(record)))
+    return Message(
+        f"Bulk fix of {record.total} users in {label}: {state.value.lower()}", tuple(blocks)
+    )
+
+
+def _decision(bulk_id: str) -> Block:
+    return actions(
+        button("Approve", APPROVE, bulk_id, primary=True),
+        button("Reject", REJECT, bulk_id, danger=True),
+    )
+
+
+def _counts(record: BulkRecord) -> str:
+    return (
+        f"{record.done} of {record.total} done: {record.ok} fixed, {record.skipped} skipped, "
+        f"{record.failed} failed"
+    )
+
+
+def _ended(record: BulkRecord) -> str:
+    result = f" {escape(record.result)}" if record.result else ""
+    if record.state is BulkState.REJECTED:
+        return f":no_entry_sign: Rejected.{result}"
+    if record.state is BulkState.STOPPED:
+        return f":octagonal_sign: Stopped by <@{record.stop_by}>. {_counts(record)}.{result}"
+    if record.state is BulkState.FAILED:
+        return f":x: Stopped at a failure. {_counts(record)}.{result}"
+    return f":white_check_mark: Done. {_counts(record)}."

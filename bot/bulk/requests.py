@@ -1,0 +1,148 @@
+"""The people's side of a bulk fix: "Fix N users" on a scan summary, the two approvals
+(the canary, then the rest) and Stop. Each answer is one sentence for the person who clicked."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+
+from bot.approvals.requests import refusal
+from bot.bulk.render import bulk_message
+from bot.runtime.services import Services
+from bot.slack.blockkit import Message, escape
+from bot.slack.render import notice
+from bot.store.bulk import APPROVABLE, BulkRecord, BulkState, Target
+from checks.errors import AttrsyncError
+from checks.facts import Facts
+from checks.remediation.model import NotAutomatable, NothingToDo, Plan
+from checks.remediation.registry import PER_USER_FIXES, plan_fix
+
+CANARY_CANDIDATES = 5
+"""How many of the first affected users are tried as the canary (a group-assigned one cannot
+be relinked automatically, say): the canary is the first whose fix can be planned."""
+
+log = logging.getLogger(__name__)
+
+
+async def request_bulk(services: Services, scan_id: str, check: str, clicker: str) -> Message:
+    scan = await services.store.scans.get(scan_id)
+    if scan is None:
+        return notice("This scan has expired; scan the app again.")
+    cause = scan.tally.causes.get(check)
+    if cause is None or cause.fix is None or cause.fix.id not in PER_USER_FIXES:
+        return notice("This cause has no fix attrsync can run user by user.")
+    targets = _targets(await services.store.scans.rows(scan_id), check)
+    if not targets:
+        return notice("The scan kept no users for this cause.")
+    found = await _canary(services, cause.fix.id, scan.app_id, targets)
+    if isinstance(found, str):
+        return notice(found)
+    canary, plan = found
+    ordered = [canary, *(t for t in targets if t != canary)]
+    bulks = services.store.bulks
+    created = await bulks.create(
+        scan_id=scan_id,
+        check=check,
+        fix_id=cause.fix.id,
+        app_id=scan.app_id,
+        app_label=scan.app_label,
+        channel=scan.channel,
+        thread_ts=scan.message_ts,
+        requester=clicker,
+        targets=ordered,
+    )
+    record = await bulks.get(created.bulk_id)
+    if record is None:
+        return notice("The bulk fix vanished from Redis; ask again.")
+    if not created.new:
+        return notice(f"A bulk fix of this cause is {record.state.value.lower()} in the thread.")
+    posted = await services.slack.chat_postMessage(
+        channel=record.channel,
+        thread_ts=record.thread_ts,
+        **bulk_message(record, canary.login, plan).payload(),
+    )
+    await bulks.note(record.id, message_ts=str(posted["ts"]))
+    await services.audit.record_bulk("requested", record, actor=clicker)
+    return notice("Bulk fix requested in the thread; an approver has to approve the canary.")
+
+
+async def decide_bulk(services: Services, bulk_id: str, user: str, *, approving: bool) -> Message:
+    bulks = services.store.bulks
+    record = await bulks.get(bulk_id)
+    if record is None:
+        return notice("This bulk fix no longer exists.")
+    refused = await refusal(services, record.requester, user, approving=approving)
+    if refused:
+        return notice(refused)
+    if approving:
+        to = APPROVABLE.get(record.state)
+        if to is None:
+            return notice(f"This bulk fix is {record.state.value.lower()}; nothing to approve.")
+        who = {"approver" if to is BulkState.CANARY else "confirmer": user}
+        said = await bulks.move(bulk_id, (record.state,), to, enqueue=True, fields=who)
+        event = "approved" if to is BulkState.CANARY else "confirmed"
+    else:
+        sources = tuple(APPROVABLE)
+        said = await bulks.move(
+            bulk_id, sources, BulkState.REJECTED, fields={"result": f"Rejected by <@{user}>."}
+        )
+        event = "rejected"
+    if said != "moved":
+        return notice(f"This bulk fix is {said.lower()} already; nothing more to do here.")
+    decided = await bulks.get(bulk_id) or record
+    await services.audit.record_bulk(event, decided, actor=user)
+    await show_bulk(services, decided)
+    if not approving:
+        return notice("Rejected: nothing more will be changed.")
+    if decided.state is BulkState.CANARY:
+        return notice("Approved: the canary is fixed first, and the thread shows how it goes.")
+    return notice("Approved: the other users are fixed one at a time now.")
+
+
+async def stop_bulk(services: Services, bulk_id: str, user: str) -> Message:
+    state = await services.store.bulks.request_stop(bulk_id, user)
+    if state is None:
+        return notice("This bulk fix no longer exists.")
+    if state.ended:
+        return notice("This bulk fix has ended already.")
+    log.info("bulk %s: stop asked by %s", bulk_id, user)
+    return notice("The bulk fix stops once the user in progress is done.")
+
+
+async def show_bulk(services: Services, record: BulkRecord) -> None:
+    """Bring the bulk fix's message in the thread up to date."""
+    if not record.message_ts:
+        return
+    targets = await services.store.bulks.targets(record.id)
+    canary = targets[0].login if targets else "?"
+    await services.slack.chat_update(
+        channel=record.channel,
+        ts=record.message_ts,
+        **bulk_message(record, canary).payload(),
+    )
+
+
+def _targets(rows: list[str], check: str) -> list[Target]:
+    """The users of one cause, from a scan's CSV rows (login, user_id, check, summary)."""
+    found = []
+    for row in csv.reader(io.StringIO("\n".join(rows))):
+        if len(row) >= 3 and row[2] == check:
+            found.append(Target(row[1], row[0].removeprefix("'")))
+    return found
+
+
+async def _canary(
+    services: Services, fix_id: str, app_id: str, targets: list[Target]
+) -> tuple[Target, Plan] | str:
+    """The first of the first users whose fix can be planned now, with its plan; else why not."""
+    reasons = []
+    for target in targets[:CANARY_CANDIDATES]:
+        facts = Facts(services.okta, target.user_id, app_id, now=services.clock())
+        try:
+            return target, await plan_fix(fix_id, facts)
+        except (NotAutomatable, NothingToDo) as exc:
+            reasons.append(f"{target.login}: {exc}")
+        except AttrsyncError as exc:
+            return f"Could not plan the canary's fix: {escape(exc)}"
+    return "None of the first users can be fixed automatically: " + escape("; ".join(reasons))
