@@ -32,6 +32,7 @@ def test_events_and_scopes_match_the_listeners() -> None:
         "app_mentions:read",
         "chat:write",
         "commands",
+        "files:write",  # scans attach their CSV in the thread
         "usergroups:read",
     ]
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True

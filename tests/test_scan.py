@@ -179,3 +179,10 @@ def test_the_command_explains_bad_input(capsys: pytest.CaptureFixture[str]) -> N
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "attrsync: No Okta app is labelled or named 'zz-no-such-app'."
     assert err[1].startswith("attrsync: Cannot write the CSV file '/nonexistent/dir/x.csv'")
+
+
+def test_an_ambiguous_app_lists_the_candidates(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", "g", "--demo"], env={}) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("attrsync: 'g' matches 2 apps. It could be: GitHub (github, 0oa")
+    assert "Google Workspace (google, 0oa" in err
