@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.demo.crowd import crowd_app
 from bot.demo.server import FakeOkta, serve
 from bot.demo.state import OrgState
 from checks.okta import OktaClient, OktaSettings
@@ -75,25 +76,9 @@ def build_org(users: int, now: datetime) -> OrgState:
 
 def add_crowd(org: OrgState, name: str, label: str, users: int, now: datetime) -> None:
     """A provisioned app of `users` assigned users, in the mix the module docstring says,
-    built with the OrgState builders as bot/demo/crowd.py builds its 240 users."""
+    built with the OrgState builders on bot/demo/crowd.py's app, as it builds its 240 users."""
     rng = random.Random(4711)
-    app = org.add_app(
-        name,
-        label,
-        features=("PUSH_NEW_USERS", "PUSH_PROFILE_UPDATES"),
-        created=now - timedelta(days=700),
-    )
-    org.set_schema(app, custom={"title": {}})
-    org.set_mapping(
-        None,
-        app,
-        {
-            "firstName": ("user.firstName", "PUSH"),
-            "lastName": ("user.lastName", "PUSH"),
-            "email": ("user.email", "PUSH"),
-            "title": ("user.title", "DONT_PUSH"),
-        },
-    )
+    app = crowd_app(org, name, label, now)
     for n in range(users):
         first, last, title = rng.choice(FIRST), rng.choice(LAST), rng.choice(TITLES)
         created = now - timedelta(days=rng.uniform(30, 600))

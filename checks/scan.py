@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from checks import parse
 from checks.diagnose import run_check, verdict
 from checks.errors import AppNotFound, OktaError, OktaRateLimited, OktaUnavailable, UserNotFound
-from checks.facts import LOG_WINDOW, PROFILE_UPDATE, Facts, iso
+from checks.facts import LOG_WINDOW, PROFILE_UPDATE, Facts, OktaReader, iso
 from checks.model import App, Finding, Fix, Group, LogEvent, ProfileMapping, User
 from checks.registry import CHECKS
 from checks.scan_tally import Tally
@@ -37,15 +37,7 @@ APP_LEVEL = tuple((check_id, run) for check_id, run in CHECKS if check_id in APP
 USER_CHECKS = tuple((check_id, run) for check_id, run in CHECKS if check_id not in APP_CHECKS)
 
 
-class PageReader(Protocol):
-    org_url: str
-
-    async def get(self, path: str, params: Mapping[str, str | int] | None = None) -> Any: ...
-
-    async def get_all(
-        self, path: str, params: Mapping[str, str | int] | None = None, *, max_items: int = ...
-    ) -> list[Any]: ...
-
+class PageReader(OktaReader, Protocol):
     async def get_page(
         self, path_or_url: str, params: Mapping[str, str | int] | None = None
     ) -> tuple[list[Any], str | None]: ...

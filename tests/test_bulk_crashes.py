@@ -23,6 +23,7 @@ from tests.test_fix_crashes import (
     PATIENCE,
     PrivateRedis,
     WorkerProcess,
+    crash_while_held,
     private_redis,  # noqa: F401 - a fixture
     slack,  # noqa: F401 - a fixture
     tail,
@@ -57,15 +58,7 @@ async def test_bulk_fix_resumes_after_the_crash(
             fake_okta.faults.append(held)
             await click(bot, APPROVE, bulk_id, APPROVER, channel, thread)
             await asyncio.wait_for(held.held.wait(), PATIENCE)
-            if crash == "kill_worker":
-                await first.kill()
-                held.release(drop=True)
-                await second.start()
-            else:
-                await private_redis.kill()
-                await asyncio.sleep(0.3)  # the worker meets the outage
-                await private_redis.start()
-                held.release()
+            await crash_while_held(crash, held, first, second, private_redis)
             fake_okta.faults.clear()
             record = await _ended(bot, bulk_id, log)
         finally:

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from bot.bulk.render import APPROVE, FIX_PREFIX, REJECT, STOP
+from bot.bulk.render import APPROVE, CANARY, FIX_PREFIX, REJECT, STOP
 from bot.demo import crowd
 from bot.demo.server import FakeOkta, Fault
 from bot.scan.render import STOP as SCAN_STOP
@@ -19,6 +19,7 @@ from bot.store.bulk import BulkRecord, BulkState
 from tests.approval_harness import REQUESTER, click, worker
 from tests.bot_harness import APPROVER, Bot, new_channel
 from tests.fakes.slack import FakeSlack, SlackCall, UploadedFile
+from tests.fakes.slack_payloads import block_action
 
 N = crowd.BEFORE_PROVISIONING
 
@@ -205,3 +206,52 @@ async def test_rejecting_after_the_canary_changes_nobody_else(
     # A second "Fix N users" on the same summary may start over (the first one has ended).
     said = await click(bot, FIX_PREFIX + "external_id", record.scan_id, REQUESTER, channel, thread)
     assert said.startswith("Bulk fix requested")
+
+
+async def _choose(bot: Bot, value: str, text: str, user: str, channel: str, thread: str) -> str:
+    """Pick an option of the canary menu as `user`; returns what they were told."""
+    response_url = bot.slack.new_response_url()
+    body = block_action(
+        CANARY,
+        value,
+        user_id=user,
+        channel_id=channel,
+        message_ts=thread,
+        response_url=response_url,
+        selected=text,
+    )
+    status, _, _ = await bot.post(body)
+    assert status == 200
+    for _ in range(500):
+        answers = [r for r in bot.slack.responses if r.url_id in response_url]
+        if answers:
+            return str(answers[-1].body.get("text"))
+        await asyncio.sleep(0.01)
+    raise AssertionError("nothing was said")
+
+
+@pytest.mark.usefixtures("working")
+async def test_the_requester_can_name_another_canary(
+    bot: Bot, slack: FakeSlack, fake_okta: FakeOkta
+) -> None:
+    channel, thread, bulk_id = await _request_bulk(bot, slack)
+    targets = await bot.services.store.bulks.targets(bulk_id)
+    chosen = targets[3]
+    choice = f"{bulk_id}:{chosen.user_id}"
+    said = await _choose(bot, choice, chosen.login, "U0DAVE", channel, thread)
+    assert said == "Only whoever asked for the bulk fix, or an approver, can choose its canary."
+    said = await _choose(bot, choice, chosen.login, REQUESTER, channel, thread)
+    assert said == "Canary changed; the request in the thread shows its calls."
+    message = slack.calls_to("chat.update")[-1].args
+    assert f"Canary first: *{chosen.login}*" in str(message["blocks"])
+    assert chosen.user_id in str(message["blocks"])  # the new canary's exact calls
+    asmith = fake_okta.state.find_user("asmith")
+    assert asmith is not None
+    said = await _choose(bot, f"{bulk_id}:{asmith['id']}", "forged", REQUESTER, channel, thread)
+    assert said == "That user is not one of this bulk fix's users."
+    await click(bot, APPROVE, bulk_id, APPROVER, channel, thread)
+    await _bulk_state(bot, bulk_id, BulkState.CONFIRM)
+    [unassigned] = [r.path for r in fake_okta.requests if r.method == "DELETE"]
+    assert unassigned.endswith(chosen.user_id)
+    said = await _choose(bot, f"{bulk_id}:{targets[5].user_id}", "x", REQUESTER, channel, thread)
+    assert said == "The canary can only change before it is approved."

@@ -192,6 +192,23 @@ class WorkerProcess:
                 await self.kill()
 
 
+async def crash_while_held(
+    crash: str, held: Fault, first: WorkerProcess, second: WorkerProcess, redis: PrivateRedis
+) -> None:
+    """With `held` holding a request of `first`'s: SIGKILL the worker (the request is dropped
+    unanswered, and `second` starts to take over), or SIGKILL Redis and restart it under the
+    same worker (the request then goes on)."""
+    if crash == "kill_worker":
+        await first.kill()
+        held.release(drop=True)
+        await second.start()
+    else:
+        await redis.kill()
+        await asyncio.sleep(0.3)  # the worker meets the outage
+        await redis.start()
+        held.release()
+
+
 def worker_env(bot: Bot, fake_okta: FakeOkta, slack: FakeSlack, redis_url: str) -> dict[str, str]:
     settings = bot.services.settings
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH")}

@@ -21,6 +21,7 @@ from tests.test_fix_crashes import (
     PATIENCE,
     PrivateRedis,
     WorkerProcess,
+    crash_while_held,
     private_redis,  # noqa: F401 - a fixture
     slack,  # noqa: F401 - a fixture
     tail,
@@ -56,15 +57,7 @@ async def test_scan_resumes_after_the_crash(
         await first.start()
         try:
             await asyncio.wait_for(held.held.wait(), PATIENCE)
-            if crash == "kill_worker":
-                await first.kill()
-                held.release(drop=True)
-                await second.start()
-            else:
-                await private_redis.kill()
-                await asyncio.sleep(0.3)  # the worker meets the outage
-                await private_redis.start()
-                held.release()
+            await crash_while_held(crash, held, first, second, private_redis)
             fake_okta.faults.clear()
             record = await _ended(bot.services.store.scans.get, scan_id, log)
             rows = await bot.services.store.scans.rows(scan_id)

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import Block, Option, StaticSelectElement
 
 from bot.approvals.render import calls_text
-from bot.slack.blockkit import Message, actions, button, escape, section
-from bot.store.bulk import BulkRecord, BulkState
+from bot.slack.blockkit import Message, actions, button, clip, escape, section
+from bot.store.bulk import BulkRecord, BulkState, Target
 from checks.remediation.model import Plan
 
-APPROVE, REJECT, STOP = "bulk:approve", "bulk:reject", "bulk:stop"
+APPROVE, REJECT, STOP, CANARY = "bulk:approve", "bulk:reject", "bulk:stop", "bulk:canary"
+CHOICES = 100
+"""Slack's most options in a static select: the first affected users offered as the canary."""
 FIX_PREFIX = "bulkfix:"
 """`bulkfix:<check>` on a scan summary, valued with the scan's id."""
 
 
-def bulk_message(record: BulkRecord, canary: str, plan: Plan | None = None) -> Message:
-    """`canary` is the first user's login; `plan` the canary's calls, shown while waiting for
-    the first approval."""
+def bulk_message(
+    record: BulkRecord, targets: Sequence[Target], plan: Plan | None = None
+) -> Message:
+    """`targets` are the bulk's users, the canary first; `plan` the canary's calls, shown
+    while waiting for the first approval (when the requester may still choose another)."""
+    canary = targets[0].login if targets else "?"
     label = escape(record.app_label)
     head = (
         f":package: *Bulk fix requested by <@{record.requester}>:* `{record.fix_id}` for "
@@ -30,7 +37,8 @@ def bulk_message(record: BulkRecord, canary: str, plan: Plan | None = None) -> M
             section(
                 f"Canary first: *{escape(canary)}*. A second person approves; once the canary is "
                 f"fixed and verified, a second approval fixes the other {rest}, one at a time, "
-                "stopping at the first failure."
+                "stopping at the first failure.",
+                accessory=_choice(record.id, targets) if len(targets) > 1 else None,
             )
         )
         if plan is not None:
@@ -57,6 +65,14 @@ def bulk_message(record: BulkRecord, canary: str, plan: Plan | None = None) -> M
     return Message(
         f"Bulk fix of {record.total} users in {label}: {state.value.lower()}", tuple(blocks)
     )
+
+
+def _choice(bulk_id: str, targets: Sequence[Target]) -> StaticSelectElement:
+    """The requester's choice of another canary among the first affected users."""
+    options = [
+        Option(text=clip(t.login, 75), value=f"{bulk_id}:{t.user_id}") for t in targets[:CHOICES]
+    ]
+    return StaticSelectElement(placeholder="Another canary…", action_id=CANARY, options=options)
 
 
 def _decision(bulk_id: str) -> Block:

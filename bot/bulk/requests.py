@@ -60,7 +60,7 @@ async def request_bulk(services: Services, scan_id: str, check: str, clicker: st
     posted = await services.slack.chat_postMessage(
         channel=record.channel,
         thread_ts=record.thread_ts,
-        **bulk_message(record, canary.login, plan).payload(),
+        **bulk_message(record, ordered, plan).payload(),
     )
     await bulks.note(record.id, message_ts=str(posted["ts"]))
     await services.audit.record_bulk("requested", record, actor=clicker)
@@ -110,16 +110,41 @@ async def stop_bulk(services: Services, bulk_id: str, user: str) -> Message:
     return notice("The bulk fix stops once the user in progress is done.")
 
 
-async def show_bulk(services: Services, record: BulkRecord) -> None:
+async def choose_canary(services: Services, choice: str, user: str) -> Message:
+    """The requester (or an approver) names another affected user as the canary."""
+    bulk_id, _, user_id = choice.partition(":")
+    bulks = services.store.bulks
+    record = await bulks.get(bulk_id)
+    if record is None:
+        return notice("This bulk fix no longer exists.")
+    if user != record.requester and await refusal(services, record.requester, user, approving=True):
+        return notice("Only whoever asked for the bulk fix, or an approver, can choose its canary.")
+    if user_id not in {t.user_id for t in await bulks.targets(bulk_id)}:
+        return notice("That user is not one of this bulk fix's users.")
+    facts = Facts(services.okta, user_id, record.app_id, now=services.clock())
+    try:
+        plan = await plan_fix(record.fix_id, facts)
+    except (NotAutomatable, NothingToDo) as exc:
+        return notice(f"That user cannot be the canary: {escape(exc)}")
+    except AttrsyncError as exc:
+        return notice(f"Could not plan that user's fix: {escape(exc)}")
+    said = await bulks.choose_canary(bulk_id, user_id)
+    if said != "moved":
+        return notice("The canary can only change before it is approved.")
+    await show_bulk(services, record, plan)
+    await services.audit.record_bulk("canary-chosen", record, actor=user, result=user_id)
+    return notice("Canary changed; the request in the thread shows its calls.")
+
+
+async def show_bulk(services: Services, record: BulkRecord, plan: Plan | None = None) -> None:
     """Bring the bulk fix's message in the thread up to date."""
     if not record.message_ts:
         return
     targets = await services.store.bulks.targets(record.id)
-    canary = targets[0].login if targets else "?"
     await services.slack.chat_update(
         channel=record.channel,
         ts=record.message_ts,
-        **bulk_message(record, canary).payload(),
+        **bulk_message(record, targets, plan).payload(),
     )
 
 

@@ -76,10 +76,13 @@ class BulkRunner:
         targets = await self._bulks.targets(record.id)
         if record.state is BulkState.CANARY:
             outcome = await self._user(record, lease, 0, targets[0], verify=True)
-            if outcome.kind == "ok":
-                await self._move(record, lease, BulkState.CANARY, BulkState.CONFIRM, "verified")
-            else:
+            stopped = (await self._bulks.get(record.id) or record).stop_by
+            if outcome.kind != "ok":
                 await self._end(record, lease, BulkState.CANARY, BulkState.FAILED, outcome.detail)
+            elif stopped:
+                await self._end(record, lease, BulkState.CANARY, BulkState.STOPPED, "")
+            else:
+                await self._move(record, lease, BulkState.CANARY, BulkState.CONFIRM, "verified")
             return
         for index in range(record.done, len(targets)):
             current = await self._bulks.get(record.id) or record

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+from bot.demo.shapes import JSON
 from bot.demo.state import OrgState
 
 FIRST = ("Ana", "Ben", "Chen", "Dara", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jo", "Kai", "Lena")
@@ -23,11 +24,12 @@ TITLE_CHANGED = 17
 PUSH_FAILED = 6
 
 
-def add_salesforce(org: OrgState, now: datetime) -> None:
-    rng = random.Random(4711)
+def crowd_app(org: OrgState, name: str, label: str, now: datetime) -> JSON:
+    """An app provisioned with pushes (Deactivate Users off) whose title mapping applies on
+    create only."""
     app = org.add_app(
-        "salesforce",
-        "Salesforce",
+        name,
+        label,
         features=("PUSH_NEW_USERS", "PUSH_PROFILE_UPDATES"),
         created=now - timedelta(days=700),
     )
@@ -42,6 +44,12 @@ def add_salesforce(org: OrgState, now: datetime) -> None:
             "title": ("user.title", "DONT_PUSH"),
         },
     )
+    return app
+
+
+def add_salesforce(org: OrgState, now: datetime) -> None:
+    rng = random.Random(4711)
+    app = crowd_app(org, "salesforce", "Salesforce", now)
     for n in range(USERS):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         title = rng.choice(TITLES)

@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     MarkdownTextObject,
     SectionBlock,
+    StaticSelectElement,
 )
 
 MAX_BLOCKS = 50
@@ -38,7 +39,9 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
-def section(text: str, accessory: ButtonElement | None = None) -> SectionBlock:
+def section(
+    text: str, accessory: ButtonElement | StaticSelectElement | None = None
+) -> SectionBlock:
     return SectionBlock(
         text=MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT)), accessory=accessory
     )
@@ -96,7 +99,9 @@ def _check_ids(blocks: Sequence[Block]) -> None:
     their values (and by block_id, which is unique per message or view)."""
     for block in blocks:
         elements: list[Any] = []
-        if isinstance(block, SectionBlock) and isinstance(block.accessory, ButtonElement):
+        if isinstance(block, SectionBlock) and isinstance(
+            block.accessory, ButtonElement | StaticSelectElement
+        ):
             elements = [block.accessory]
         elif isinstance(block, ActionsBlock):
             elements = list(block.elements)

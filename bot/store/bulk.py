@@ -3,7 +3,7 @@ for the i-th user), `bulk:<id>:users` (list of `user_id,login`), `bulk:<id>:outc
 rows, one per user done) and `bulk-open:<scan>:<check>` (the open bulk fix of a scan's cause).
 
     PENDING -> CANARY -> CONFIRM -> RUNNING -> DONE | STOPPED | FAILED
-    PENDING | CONFIRM -> REJECTED          CANARY -> FAILED
+    PENDING | CONFIRM -> REJECTED          CANARY -> FAILED | STOPPED
 
 Approving (PENDING -> CANARY, CONFIRM -> RUNNING) queues the bulk's job in the same script;
 the worker's moves and its record of each user are fenced by the bulk's lease.
@@ -24,6 +24,21 @@ from bot.store.codec import as_text, pairs
 from bot.store.keys import Keys
 
 KEEP_FOR = 30 * 86400
+
+
+# KEYS: bulk, users. ARGV: user id. The user goes first (the canary) while the bulk is PENDING.
+_CANARY = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'PENDING' then return state or '' end
+for _, row in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+  if string.sub(row, 1, #ARGV[1] + 1) == ARGV[1] .. ',' then
+    redis.call('LREM', KEYS[2], 1, row)
+    redis.call('LPUSH', KEYS[2], row)
+    return 'moved'
+  end
+end
+return 'unknown'
+"""
 
 
 class BulkState(StrEnum):
@@ -172,6 +187,7 @@ class Bulks:
         self._create = redis.register_script(_CREATE)
         self._move = redis.register_script(_MOVE)
         self._record = redis.register_script(_RECORD)
+        self._canary = redis.register_script(_CANARY)
 
     async def create(
         self,
@@ -262,6 +278,12 @@ class Bulks:
         lock, value = lease
         keys = [self._keys.bulk(bulk_id), self._keys.bulk_outcomes(bulk_id), lock]
         return bool(await self._record(keys=keys, args=[value, index, row, kind]))
+
+    async def choose_canary(self, bulk_id: str, user_id: str) -> str:
+        """Make one of the bulk's users its canary: "moved", "unknown" (not one of its users)
+        or the state that forbids it (only a PENDING bulk's canary can change)."""
+        keys = [self._keys.bulk(bulk_id), self._keys.bulk_users(bulk_id)]
+        return as_text(await self._canary(keys=keys, args=[user_id]))
 
     async def request_stop(self, bulk_id: str, who: str) -> BulkState | None:
         record = await self.get(bulk_id)

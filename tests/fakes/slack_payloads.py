@@ -136,8 +136,10 @@ def block_action_payload(
     block_id: str | None = None,
     button_text: str | None = None,
     is_ephemeral: bool = False,
+    selected: str | None = None,
 ) -> JSON:
-    """A `block_actions` interaction: someone clicked a button in a message.
+    """A `block_actions` interaction: someone clicked a button in a message, or (`selected`:
+    the option's text) chose the option valued `value` in a static select menu.
 
     Pass the clicked `message` (e.g. the `message` the fake answered chat.postMessage with) so
     the payload carries its real text, blocks, block_id and button label, as Slack's does.
@@ -176,7 +178,27 @@ def block_action_payload(
         "message": clicked,
         "state": {"values": {}},
         "response_url": response_url,
-        "actions": [_button_action(action_id, value, block_id, button_text, found)],
+        "actions": [
+            _button_action(action_id, value, block_id, button_text, found)
+            if selected is None
+            else _select_action(action_id, value, selected, block_id, found)
+        ],
+    }
+
+
+def _select_action(
+    action_id: str, value: str, text: str, block_id: str | None, found: tuple[str, str] | None
+) -> JSON:
+    """A static select's action: Slack sends the chosen option, not a `value`."""
+    return {
+        "type": "static_select",
+        "action_id": action_id,
+        "block_id": block_id or (found[0] if found else "actions"),
+        "selected_option": {
+            "text": {"type": "plain_text", "text": text, "emoji": True},
+            "value": value,
+        },
+        "action_ts": action_ts(),
     }
 
 
@@ -416,6 +438,13 @@ class _Blocks:
                     self.length(element[key], limit, f"{pointer}/{key}")
             if element.get("style", "primary") not in ("primary", "danger"):
                 self.fail("must be primary or danger", f"{pointer}/style")
+        if element["type"] == "static_select":
+            self.text(element.get("placeholder"), 150, f"{pointer}/placeholder", plain=True)
+            options = self.items(element.get("options"), 100, f"{pointer}/options")
+            for i, option in enumerate(options):
+                at = f"{pointer}/options/{i}"
+                self.text(option.get("text"), 75, f"{at}/text", plain=True)
+                self.length(option.get("value"), 150, f"{at}/value")
 
     def block(self, block: Any, pointer: str) -> None:
         kind = block.get("type") if isinstance(block, dict) else None

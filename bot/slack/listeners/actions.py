@@ -22,10 +22,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from bot.approvals import requests as fixes
 from bot.approvals.render import APPROVE, RECHECK, REJECT
 from bot.bulk.render import APPROVE as BULK_APPROVE
+from bot.bulk.render import CANARY as BULK_CANARY
 from bot.bulk.render import FIX_PREFIX
 from bot.bulk.render import REJECT as BULK_REJECT
 from bot.bulk.render import STOP as BULK_STOP
-from bot.bulk.requests import decide_bulk, request_bulk, stop_bulk
+from bot.bulk.requests import choose_canary, decide_bulk, request_bulk, stop_bulk
 from bot.runtime.services import Services
 from bot.scan.render import STOP
 from bot.scan.requests import stop_scan
@@ -78,6 +79,7 @@ class Buttons:
         app.action(BULK_APPROVE)(self.bulk_decide)
         app.action(BULK_REJECT)(self.bulk_decide)
         app.action(BULK_STOP)(self.bulk_stop)
+        app.action(BULK_CANARY)(self.bulk_canary)
 
     async def fix(
         self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
@@ -115,6 +117,11 @@ class Buttons:
     ) -> None:
         await self._answer(ack, action, body, respond, "the stop", self._bulk_stop)
 
+    async def bulk_canary(
+        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await self._answer(ack, action, body, respond, "the choice", self._bulk_canary)
+
     async def _answer(
         self,
         ack: AsyncAck,
@@ -145,6 +152,9 @@ class Buttons:
     async def _bulk_stop(self, action: dict[str, Any], click: Click) -> Message:
         return await stop_bulk(self.services, click.value, click.user)
 
+    async def _bulk_canary(self, action: dict[str, Any], click: Click) -> Message:
+        return await choose_canary(self.services, click.value, click.user)
+
     async def decide(
         self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
@@ -160,7 +170,9 @@ async def read_click(
 ) -> Click | None:
     """Who clicked which button, and how to answer them; None when the payload lacks it (the
     clicker is told when they can be, else one line is logged)."""
-    user, value = field(body, "user", "id"), field(action, "value")
+    # A button has a value; a select menu, the value of the option chosen.
+    value = field(action, "value") or field(action, "selected_option", "value")
+    user = field(body, "user", "id")
     reply = _answer_where_clicked(services, body, respond, user)
     if reply is None:
         where = field(body, "container", "type") or "unknown container"
