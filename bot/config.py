@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from checks.errors import UsageError
@@ -44,6 +44,11 @@ class Settings:
     """The fraction of each Okta rate-limit bucket all attrsync processes together may use."""
     scan_page_size: int = 500
     """App users per page in a scan (ATTRSYNC_SCAN_PAGE_SIZE, at most Okta's 500)."""
+    event_hook_secret: str | None = field(default=None, repr=False)
+    """The Authorization header Okta's Event Hook sends (ATTRSYNC_EVENT_HOOK_SECRET); the
+    hook's endpoint is off without it."""
+    triage_channel: str | None = None
+    watch_grace: float = 900.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -70,6 +75,9 @@ class Settings:
             audit_channel=_channel(env, "ATTRSYNC_AUDIT_CHANNEL"),
             okta_share=_share(env),
             scan_page_size=_page_size(env),
+            event_hook_secret=_hook_secret(env),
+            triage_channel=_channel(env, "ATTRSYNC_TRIAGE_CHANNEL"),
+            watch_grace=_positive(env, "ATTRSYNC_WATCH_GRACE", 900.0),
         )
 
     def require_okta(self) -> OktaSettings:
@@ -183,6 +191,14 @@ def _okta(env: Mapping[str, str]) -> OktaSettings | None:
         scopes=scopes,
         timeout=_positive(env, "ATTRSYNC_OKTA_TIMEOUT", 15.0),
     )
+
+
+def _hook_secret(env: Mapping[str, str]) -> str | None:
+    raw = env.get("ATTRSYNC_EVENT_HOOK_SECRET", "").strip()
+    if raw and len(raw) < 16:
+        # Okta sends it in a header on every delivery: a short one could be guessed.
+        raise UsageError("ATTRSYNC_EVENT_HOOK_SECRET must be at least 16 characters long.")
+    return raw or None
 
 
 def _page_size(env: Mapping[str, str]) -> int:

@@ -38,6 +38,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.logs import new_request_id
+from bot.runtime.okta_hook import add_okta_hook
 from bot.runtime.services import Services
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ def web_app(bolt: AsyncApp, services: Services) -> web.Application:
     app = web.Application()
     app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
+    add_okta_hook(app, services)
     return app
 
 

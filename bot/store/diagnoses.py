@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 
 from bot.store.bulk import Bulks
 from bot.store.codec import as_text
+from bot.store.events import OktaEvents
 from bot.store.jobs import Jobs
 from bot.store.keys import Keys
 from bot.store.runs import Journals, Leases
@@ -158,6 +159,10 @@ class Store:
     @property
     def journals(self) -> Journals:
         return Journals(self.redis, self.prefix)
+
+    @property
+    def okta_events(self) -> OktaEvents:
+        return OktaEvents(self.redis, self.prefix)
 
     @property
     def bulks(self) -> Bulks:

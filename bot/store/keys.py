@@ -123,6 +123,16 @@ class Keys:
         """The open bulk fix of one cause of one scan (string, 30 days)."""
         return f"{self.prefix}bulk-open:{scan_id}:{check}"
 
+    # Okta's events ------------------------------------------------------------------------
+    @property
+    def events(self) -> str:
+        """Okta events to triage, from the Event Hook or the System Log (stream, ~100,000)."""
+        return f"{self.prefix}okta-events"
+
+    def event_seen(self, uuid: str) -> str:
+        """An Okta event already queued: Okta delivers at least once (string, 7 days)."""
+        return f"{self.prefix}okta-event:{uuid}"
+
     # Okta ---------------------------------------------------------------------------------
     def budget(self, org: str, bucket: str) -> str:
         """An Okta rate-limit bucket's budget for one org (hash, until a minute after it

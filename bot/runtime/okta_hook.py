@@ -1,0 +1,93 @@
+"""`GET/POST /okta/events`: Okta's Event Hook, on when ATTRSYNC_EVENT_HOOK_SECRET is set.
+
+Okta verifies the endpoint once with a GET carrying `X-Okta-Verification-Challenge` and expects
+the value back as `{"verification": …}`. Deliveries are POSTs of an envelope whose
+`data.events` are System Log events, authenticated only by the header the admin configured
+(there is no signature): it is compared in constant time, and anything else gets 401 with
+nothing queued. A delivery is answered as soon as its events are queued in Redis (Okta wants
+an answer within seconds and retries once); an event seen before, by its `uuid`, is not queued
+again. A malformed envelope gets 400; a Redis that cannot take the events, 503 (Okta retries).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import web
+from redis.exceptions import RedisError
+
+from bot.runtime.services import Services
+
+log = logging.getLogger(__name__)
+
+CHALLENGE = "X-Okta-Verification-Challenge"
+MAX_CHALLENGE = 200
+MAX_UUID = 64
+"""Okta's event uuids are 36 characters; a longer one is not Okta's."""
+
+
+def add_okta_hook(app: web.Application, services: Services) -> None:
+    secret = services.settings.event_hook_secret
+    if secret is None:
+        return
+    expected = secret.encode()
+
+    def authentic(request: web.Request) -> bool:
+        given = request.headers.getall("Authorization", [])
+        return len(given) == 1 and hmac.compare_digest(given[0].encode(), expected)
+
+    async def verify(request: web.Request) -> web.Response:
+        challenge = request.headers.get(CHALLENGE, "")
+        if "Authorization" in request.headers and not authentic(request):
+            return _refuse(401, "an Okta hook verification with the wrong Authorization")
+        if not challenge or len(challenge) > MAX_CHALLENGE:
+            return _refuse(400, f"an Okta hook verification without a usable {CHALLENGE}")
+        return web.json_response({"verification": challenge})
+
+    async def deliver(request: web.Request) -> web.Response:
+        if not authentic(request):
+            return _refuse(401, "an Okta hook delivery without the configured Authorization")
+        try:
+            events = _events(json.loads(await request.read()))
+        except web.HTTPRequestEntityTooLarge:
+            return _refuse(413, "an Okta hook delivery over the size limit")
+        except (ValueError, RecursionError):
+            events = None
+        if events is None:
+            return _refuse(400, "an Okta hook delivery that is not Okta's event envelope")
+        try:
+            queued = await services.store.okta_events.enqueue(events)
+        except RedisError:
+            log.warning("redis unreachable: an Okta hook delivery was refused (Okta retries it)")
+            return web.json_response({"error": "not queued"}, status=503)
+        log.info("okta hook: %d events, %d new", len(events), queued)
+        return web.Response(status=200)
+
+    app.router.add_get("/okta/events", verify)
+    app.router.add_post("/okta/events", deliver)
+
+
+def _events(envelope: Any) -> list[Mapping[str, Any]] | None:
+    """The envelope's events, each with a uuid and an eventType; None if it is not one."""
+    data = envelope.get("data") if isinstance(envelope, dict) else None
+    events = data.get("events") if isinstance(data, dict) else None
+    if not isinstance(events, list):
+        return None
+    for event in events:
+        if not (
+            isinstance(event, dict)
+            and isinstance(event.get("uuid"), str)
+            and 0 < len(event["uuid"]) <= MAX_UUID
+            and isinstance(event.get("eventType"), str)
+        ):
+            return None
+    return events
+
+
+def _refuse(status: int, why: str) -> web.Response:
+    log.warning("%s: answered %d", why, status)
+    return web.json_response({"error": why}, status=status)

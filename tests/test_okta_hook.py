@@ -1,0 +1,129 @@
+"""Okta's Event Hook on `serve`: the one-time verification, deliveries authenticated by the
+configured header (401 otherwise, nothing queued), malformed envelopes (400), replays (queued
+once), and a Redis that cannot take them (503, so that Okta retries)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.demo.event_hook import envelope
+from bot.demo.server import FakeOkta
+from bot.store.keys import Keys
+from tests.bot_harness import Bot, bot_settings, running_bot
+from tests.fakes.slack import FakeSlack
+
+SECRET = "okta-hook-secret-0123456789"
+
+
+@pytest.fixture
+async def hooked(fake_okta: FakeOkta, slack: FakeSlack) -> AsyncIterator[Bot]:
+    settings = bot_settings(fake_okta.url, slack, ATTRSYNC_EVENT_HOOK_SECRET=SECRET)
+    async with running_bot(settings, slack) as running:
+        yield running
+
+
+def _failed_pushes(fake_okta: FakeOkta) -> list[dict[str, object]]:
+    return [
+        e
+        for e in fake_okta.state.logs
+        if e["eventType"] == "application.provision.user.push_profile"
+        and e["outcome"]["result"] == "FAILURE"
+    ]
+
+
+async def _post(bot: Bot, body: object, auth: str | None = SECRET) -> tuple[int, str]:
+    headers = {"Content-Type": "application/json"}
+    if auth is not None:
+        headers["Authorization"] = auth
+    data = io.BytesIO(body if isinstance(body, bytes) else json.dumps(body).encode())
+    async with bot.http.post(f"{bot.url}/okta/events", data=data, headers=headers) as response:
+        return response.status, await response.text()
+
+
+async def _queued(bot: Bot, redis: Redis) -> list[dict[str, object]]:
+    stream = Keys(bot.services.settings.redis_prefix).events
+    entries = await redis.xrange(stream) or []
+    return [json.loads(fields[b"event"]) for _, fields in entries if fields]
+
+
+async def test_the_one_time_verification(hooked: Bot) -> None:
+    url = f"{hooked.url}/okta/events"
+    headers = {"X-Okta-Verification-Challenge": "aE3kX9zQ"}
+    async with hooked.http.get(url, headers=headers) as response:
+        assert response.status == 200
+        assert await response.json() == {"verification": "aE3kX9zQ"}
+    async with hooked.http.get(url) as response:
+        assert response.status == 400
+    wrong = headers | {"Authorization": "guess"}
+    async with hooked.http.get(url, headers=wrong) as response:
+        assert response.status == 401
+
+
+async def test_deliveries_are_queued_once_by_uuid(
+    hooked: Bot, fake_okta: FakeOkta, redis: Redis
+) -> None:
+    events = _failed_pushes(fake_okta)
+    assert len(events) >= 2
+    status, _ = await _post(hooked, envelope(events, fake_okta.url))
+    assert status == 200
+    status, _ = await _post(hooked, envelope(events[:1], fake_okta.url))  # Okta's retry
+    assert status == 200
+    queued = await _queued(hooked, redis)
+    assert [e["uuid"] for e in queued] == [e["uuid"] for e in events]
+    assert queued[0] == events[0]  # the System Log event, whole
+
+
+@pytest.mark.parametrize(
+    "auth", [None, "", "okta-hook-secret-0123456788", SECRET.upper(), SECRET[:-1], "Bearer x"]
+)
+async def test_unauthenticated_deliveries_queue_nothing(
+    hooked: Bot, fake_okta: FakeOkta, redis: Redis, auth: str | None
+) -> None:
+    status, _ = await _post(hooked, envelope(_failed_pushes(fake_okta), fake_okta.url), auth)
+    assert status == 401
+    assert await _queued(hooked, redis) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[]",
+        {"data": {}},
+        {"data": {"events": {"uuid": "x"}}},
+        {"data": {"events": [{"eventType": "user.account.update_profile"}]}},
+        {"data": {"events": [{"uuid": "x" * 65, "eventType": "a"}]}},
+        {"data": {"events": [{"uuid": 7, "eventType": "a"}]}},
+        b"[" * 100_000,
+    ],
+)
+async def test_malformed_envelopes_get_400(hooked: Bot, redis: Redis, body: object) -> None:
+    status, _ = await _post(hooked, body)
+    assert status == 400
+    assert await _queued(hooked, redis) == []
+
+
+async def test_a_huge_delivery_gets_413(hooked: Bot) -> None:
+    status, _ = await _post(hooked, b"{" + b" " * (2 * 1024 * 1024) + b"}")
+    assert status == 413
+
+
+async def test_without_the_secret_the_endpoint_is_off(bot: Bot) -> None:
+    async with bot.http.get(f"{bot.url}/okta/events") as response:
+        assert response.status == 404
+
+
+async def test_redis_down_answers_503_so_okta_retries(
+    fake_okta: FakeOkta, slack: FakeSlack
+) -> None:
+    settings = bot_settings(
+        fake_okta.url, slack, "redis://127.0.0.1:1/0", ATTRSYNC_EVENT_HOOK_SECRET=SECRET
+    )
+    async with running_bot(settings, slack) as bot:
+        status, _ = await _post(bot, envelope(_failed_pushes(fake_okta), fake_okta.url))
+    assert status == 503
