@@ -33,6 +33,7 @@ from bot.slack.failures import SLACK_FAILURES, slack_error
 from bot.slack.render import notice
 from bot.store.approvals import Approval
 from bot.store.runs import Lease
+from bot.watch.triage import Triage
 from checks.diagnose import diagnose
 from checks.errors import AttrsyncError
 from checks.facts import Facts
@@ -76,6 +77,7 @@ class Worker:
         self._tidied = 0.0
         self._scanner = ScanRunner(services, self._leases, self.name)
         self._bulk = BulkRunner(services, self._leases, self.name)
+        self._triage = Triage(services, self.name, idle_ms=self._leases.ttl_ms)
         self._long: dict[str, asyncio.Task[None]] = {}
         """Scans and bulk fixes this worker runs beside its fixes: they take minutes (a bulk
         fix waits for its users' runs, which this very worker may be the one to run)."""
@@ -105,12 +107,13 @@ class Worker:
         await asyncio.gather(*self._long.values())
 
     async def work_once(self) -> int:
-        """Run what is due: runs whose worker died, stalled runs due again, then new ones.
-        Returns how many jobs it looked at."""
+        """Run what is due: Okta's events to triage, runs whose worker died, stalled runs due
+        again, then new ones. Returns how many jobs and events it looked at."""
         await self._jobs.ensure_group()
         await self._tidy()
         await expire_due(self._services)
         await self._approvals.promote_retries()
+        triaged = await self._triage.work_once()
         # Taken over only once idle for a lease: by then a live worker would have renewed it.
         jobs = await self._jobs.take_over(self.name, self._leases.ttl_ms)
         if not jobs:
@@ -124,7 +127,7 @@ class Worker:
                 self._start_long(job.entry, f"bulk:{job.bulk_id}", self._bulk.run_job, job.bulk_id)
             else:
                 await self.run_job(job.entry, job.approval_id)
-        return len(jobs)
+        return len(jobs) + triaged
 
     def _start_long(
         self, entry_id: str, kind: str, run: Callable[[str], Awaitable[bool]], ref: str

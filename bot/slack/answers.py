@@ -93,7 +93,7 @@ async def _diagnose_and_post(
                 cache=None if question.recheck else services.store.facts,
             )
         )
-        permalink = await _post(services, question, report)
+        permalink = (await post_report(services, question, report)).permalink
     except AttrsyncError as exc:
         await _release(services, claim)
         await reply(render.notice(escape(_what_to_do(exc))))
@@ -132,8 +132,15 @@ async def _release(services: Services, claim: str | None) -> None:
         await services.store.release(claim)
 
 
-async def _post(services: Services, question: Question, report: Report) -> str:
-    """Post the report (and its overflow in the thread); return a link to it."""
+@dataclass(frozen=True, slots=True)
+class Posted:
+    ts: str
+    """The report's message ("" when it went out through the response_url)."""
+    permalink: str
+
+
+async def post_report(services: Services, question: Question, report: Report) -> Posted:
+    """Post the report with its fix buttons (and its overflow in the thread)."""
     offers = {
         f.check: await services.store.save_offer(
             FixOffer(
@@ -169,7 +176,7 @@ async def _post(services: Services, question: Question, report: Report) -> str:
             sent = await webhook.send_dict({"response_type": "in_channel", **message.payload()})
             if sent.status_code != 200:
                 raise
-        return ""
+        return Posted("", "")
     ts = str(posted["ts"])
     # The report is out: from here a Slack failure loses a detail, never the answer (and
     # is not "Slack refused the report", after which asking again would post it twice).
@@ -184,8 +191,8 @@ async def _post(services: Services, question: Question, report: Report) -> str:
         link = await slack.chat_getPermalink(channel=question.channel, message_ts=ts)
     except SLACK_FAILURES as exc:
         log.warning("no permalink for the report: %s", slack_error(exc))
-        return ""
-    return str(link.get("permalink") or "")
+        return Posted(ts, "")
+    return Posted(ts, str(link.get("permalink") or ""))
 
 
 def _earlier(question: Question, earlier: Earlier) -> Message:

@@ -19,6 +19,7 @@ from bot.store.jobs import Jobs
 from bot.store.keys import Keys
 from bot.store.runs import Journals, Leases
 from bot.store.scans import Scans
+from bot.store.triage import TriageStore
 
 DEFAULT_PREFIX = "attrsync:"
 RECENT = 10
@@ -159,6 +160,10 @@ class Store:
     @property
     def journals(self) -> Journals:
         return Journals(self.redis, self.prefix)
+
+    @property
+    def triage(self) -> TriageStore:
+        return TriageStore(self.redis, self.prefix)
 
     @property
     def okta_events(self) -> OktaEvents:

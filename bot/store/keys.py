@@ -133,6 +133,23 @@ class Keys:
         """An Okta event already queued: Okta delivers at least once (string, 7 days)."""
         return f"{self.prefix}okta-event:{uuid}"
 
+    def triage_posts(self, user_id: str, app_id: str) -> str:
+        """The triage messages about one user in one app, by cause (hash, 7 days)."""
+        return f"{self.prefix}triage:{user_id}:{app_id}"
+
+    def triage_burst(self, app_id: str, cause: str) -> str:
+        """Users triaged lately for one app and cause, by when (zset, the burst window)."""
+        return f"{self.prefix}triage-burst:{app_id}:{cause}"
+
+    def triage_summary(self, app_id: str, cause: str) -> str:
+        """The one message that stands for a burst of one app and cause (string, the window)."""
+        return f"{self.prefix}triage-summary:{app_id}:{cause}"
+
+    @property
+    def watch_due(self) -> str:
+        """Users whose profile changed, by when to check it reached their apps (zset)."""
+        return f"{self.prefix}watch-due"
+
     # Okta ---------------------------------------------------------------------------------
     def budget(self, org: str, bucket: str) -> str:
         """An Okta rate-limit bucket's budget for one org (hash, until a minute after it

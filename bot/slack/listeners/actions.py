@@ -29,7 +29,7 @@ from bot.bulk.render import STOP as BULK_STOP
 from bot.bulk.requests import choose_canary, decide_bulk, request_bulk, stop_bulk
 from bot.runtime.services import Services
 from bot.scan.render import STOP
-from bot.scan.requests import stop_scan
+from bot.scan.requests import request_scan, stop_scan
 from bot.slack import render
 from bot.slack.answers import Question, Reply, answer
 from bot.slack.blockkit import Message
@@ -37,6 +37,7 @@ from bot.slack.failures import answered, sentence_for
 from bot.slack.listeners.home import publish_home
 from bot.slack.listeners.payloads import field
 from bot.slack.parser import Why
+from bot.watch.render import SCAN
 
 EXPIRED = "This fix offer has expired; run the diagnosis again."
 INCOMPLETE = (
@@ -61,6 +62,8 @@ class Click:
     thread: str | None
     """The thread of the message the button is on; None outside messages (App Home)."""
     reply: Reply
+    channel: str | None = None
+    """The channel of the message the button is on; None outside messages."""
 
 
 class Buttons:
@@ -80,6 +83,7 @@ class Buttons:
         app.action(BULK_REJECT)(self.bulk_decide)
         app.action(BULK_STOP)(self.bulk_stop)
         app.action(BULK_CANARY)(self.bulk_canary)
+        app.action(SCAN)(self.start_scan)
 
     async def fix(
         self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
@@ -122,6 +126,11 @@ class Buttons:
     ) -> None:
         await self._answer(ack, action, body, respond, "the choice", self._bulk_canary)
 
+    async def start_scan(
+        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await self._answer(ack, action, body, respond, "the scan", self._start_scan)
+
     async def _answer(
         self,
         ack: AsyncAck,
@@ -151,6 +160,11 @@ class Buttons:
 
     async def _bulk_stop(self, action: dict[str, Any], click: Click) -> Message:
         return await stop_bulk(self.services, click.value, click.user)
+
+    async def _start_scan(self, action: dict[str, Any], click: Click) -> Message:
+        if click.channel is None:
+            return render.notice(INCOMPLETE)
+        return await request_scan(self.services, click.value, click.channel, click.user)
 
     async def _bulk_canary(self, action: dict[str, Any], click: Click) -> Message:
         return await choose_canary(self.services, click.value, click.user)
@@ -182,7 +196,8 @@ async def read_click(
         log.warning("a click on %s without a user or value; told the clicker", _id(action))
         await reply(render.notice(INCOMPLETE))
         return None
-    return Click(user, value, _thread(body), reply)
+    channel = field(body, "channel", "id") or field(body, "container", "channel_id")
+    return Click(user, value, _thread(body), reply, channel)
 
 
 def _answer_where_clicked(

@@ -1,0 +1,156 @@
+"""Triage in the worker: Okta's queued events become reports in ATTRSYNC_TRIAGE_CHANNEL.
+
+A failed push is diagnosed at once. A profile change is looked at again after
+ATTRSYNC_WATCH_GRACE: for each app the user is assigned to, did it arrive? A report goes out
+when the diagnosis names a cause, once per (user, app, cause) until that is resolved; a later
+successful push for the same user and app marks the report "resolved by itself". When more than
+BURST_LIMIT users of one app fail for one cause within BURST_WINDOW (a bulk HR import, broken
+credentials), one message for the app and cause stands for the rest, with their count and a
+Scan button, instead of a flood.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.runtime.services import Services
+from bot.slack.answers import Question, post_report
+from bot.slack.failures import SLACK_FAILURES, slack_error
+from bot.slack.parser import Why
+from bot.store.triage import Post
+from bot.watch import render
+from bot.watch.triggers import FailedPush, ProfileChanged, Pushed, trigger_of
+from checks.diagnose import diagnose
+from checks.errors import AttrsyncError
+from checks.facts import Facts
+from checks.model import Report
+from checks.rate_budget import background
+
+BURST_LIMIT = 5
+BURST_WINDOW = 600.0
+BATCH = 100
+APPS_PER_USER = 50
+"""The apps a changed user is checked in, at most (those they are assigned to)."""
+
+log = logging.getLogger(__name__)
+
+
+class Triage:
+    def __init__(self, services: Services, consumer: str, *, idle_ms: int) -> None:
+        self._services = services
+        self._store = services.store.triage
+        self._consumer = consumer
+        self._idle_ms = idle_ms
+
+    async def work_once(self) -> int:
+        """Triage the events queued since the last time, and the changes now due; how many
+        events it looked at. Off without ATTRSYNC_TRIAGE_CHANNEL."""
+        channel = self._services.settings.triage_channel
+        if channel is None:
+            return 0
+        await self._store.ensure_group()
+        delivered = await self._store.read(self._consumer, BATCH, self._idle_ms)
+        for item in delivered:
+            trigger = trigger_of(item.event) if item.event is not None else None
+            if isinstance(trigger, FailedPush):
+                await self._triage(channel, trigger.user_id, trigger.app_id, "a failed push")
+            elif isinstance(trigger, Pushed):
+                await self._resolved(trigger.user_id, trigger.app_id)
+            elif isinstance(trigger, ProfileChanged):
+                grace = self._services.settings.watch_grace
+                await self._store.follow_up(trigger.user_id, self._now() + grace)
+            await self._store.ack([item.entry])
+        for user_id in await self._store.due(self._now()):
+            await self._changed(channel, user_id)
+        return len(delivered)
+
+    async def _changed(self, channel: str, user_id: str) -> None:
+        """A profile change's grace is over: look at every app the user is assigned to."""
+        try:
+            with background():
+                apps = await self._services.okta.get_all(
+                    "/api/v1/apps",
+                    {"filter": f'user.id eq "{user_id}"', "limit": APPS_PER_USER},
+                    max_items=APPS_PER_USER,
+                )
+        except AttrsyncError as exc:
+            log.warning("triage: the apps of %s could not be read: %s", user_id, exc)
+            return
+        for app in apps:
+            if isinstance(app, dict) and isinstance(app.get("id"), str):
+                await self._triage(channel, user_id, app["id"], "a profile change")
+
+    async def _triage(self, channel: str, user_id: str, app_id: str, why: str) -> None:
+        services = self._services
+        try:
+            with background():
+                report = await diagnose(
+                    Facts(
+                        services.okta,
+                        user_id,
+                        app_id,
+                        now=services.clock(),
+                        cache=services.store.facts,
+                    )
+                )
+        except AttrsyncError as exc:
+            log.warning("triage of %s in %s could not run: %s", user_id, app_id, exc)
+            return
+        cause = report.verdict.check
+        if cause is None or cause in ("user", "app", "assignment", "provisioning"):
+            return  # nothing to do, or nothing Okta tries to push: not a sync failure
+        if not await self._store.claim_post(user_id, app_id, cause):
+            return  # reported already, and not resolved since
+        count = await self._store.burst(app_id, cause, user_id, self._now(), BURST_WINDOW)
+        if count > BURST_LIMIT:
+            await self._summarize(channel, app_id, cause, count, report)
+            return
+        question = Question(
+            why=Why(user_id, app_id, None),
+            asked=f"triage of {why}",
+            team=None,
+            channel=channel,
+            requester="",
+        )
+        try:
+            posted = await post_report(services, question, report)
+        except SLACK_FAILURES as exc:
+            log.warning("triage could not post its report: %s", slack_error(exc))
+            return
+        if posted.ts:
+            post = Post(channel, posted.ts, report.verdict.summary)
+            await self._store.posted(user_id, app_id, cause, post)
+
+    async def _summarize(
+        self, channel: str, app_id: str, cause: str, count: int, report: Report
+    ) -> None:
+        label = report.app.label if report.app else app_id
+        message = render.burst(app_id, label, cause, report.verdict.summary, count)
+        slack = self._services.slack
+        known = await self._store.summary(app_id, cause)
+        try:
+            if known is not None:
+                await slack.chat_update(channel=known.channel, ts=known.ts, **message.payload())
+                return
+            posted = await slack.chat_postMessage(channel=channel, **message.payload())
+        except SLACK_FAILURES as exc:
+            log.warning("triage could not post its summary: %s", slack_error(exc))
+            return
+        post = Post(channel, str(posted["ts"]), report.verdict.summary)
+        await self._store.remember_summary(app_id, cause, post, BURST_WINDOW)
+
+    async def _resolved(self, user_id: str, app_id: str) -> None:
+        """A push went through: the reports about this user and app say it resolved itself
+        (their fix buttons go; their details stay in the thread)."""
+        for post in await self._store.resolve(user_id, app_id):
+            if not post.ts:
+                continue
+            try:
+                await self._services.slack.chat_update(
+                    channel=post.channel, ts=post.ts, **render.resolved(post.summary).payload()
+                )
+            except SLACK_FAILURES as exc:
+                log.warning("triage could not mark a report resolved: %s", slack_error(exc))
+
+    def _now(self) -> float:
+        return self._services.clock().timestamp()

@@ -1,0 +1,81 @@
+"""Which Okta events start triage, read from the System Log event's own fields (pure).
+
+- `application.provision.user.push_profile` with outcome FAILURE: a push failed; triage at once.
+- the same with SUCCESS (or `application.provision.user.sync`): a push went through; a triage
+  post about that user and app is resolved by itself.
+- `user.account.update_profile`: the profile changed (its `debugData.changedAttributes` names
+  what, without values); followed up after ATTRSYNC_WATCH_GRACE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+PUSH = "application.provision.user.push_profile"
+SYNC = "application.provision.user.sync"
+PROFILE_UPDATE = "user.account.update_profile"
+
+
+@dataclass(frozen=True, slots=True)
+class FailedPush:
+    user_id: str
+    app_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pushed:
+    user_id: str
+    app_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileChanged:
+    user_id: str
+    attributes: frozenset[str]
+
+
+Trigger = FailedPush | Pushed | ProfileChanged
+
+
+def trigger_of(event: Mapping[str, Any]) -> Trigger | None:
+    """What the event asks of triage, or None (another event type, or not enough to act on)."""
+    kind = event.get("eventType")
+    targets = _targets(event)
+    user = targets.get("User")
+    if kind in (PUSH, SYNC):
+        app = targets.get("AppInstance")
+        if user is None or app is None:
+            return None
+        outcome = event.get("outcome")
+        outcome = outcome if isinstance(outcome, Mapping) else {}
+        if outcome.get("result") == "FAILURE" and kind == PUSH:
+            reason = outcome.get("reason") or event.get("displayMessage") or "the push failed"
+            return FailedPush(user, app, str(reason))
+        return Pushed(user, app) if outcome.get("result") == "SUCCESS" else None
+    if kind == PROFILE_UPDATE and user is not None:
+        return ProfileChanged(user, _changed(event))
+    return None
+
+
+def _targets(event: Mapping[str, Any]) -> dict[str, str]:
+    """The first target id of each type (User, AppInstance, …)."""
+    found: dict[str, str] = {}
+    targets = event.get("target")
+    for target in targets if isinstance(targets, list) else []:
+        if isinstance(target, Mapping):
+            kind, target_id = target.get("type"), target.get("id")
+            if isinstance(kind, str) and isinstance(target_id, str) and target_id:
+                found.setdefault(kind, target_id)
+    return found
+
+
+def _changed(event: Mapping[str, Any]) -> frozenset[str]:
+    debug = event.get("debugContext")
+    data = debug.get("debugData") if isinstance(debug, Mapping) else None
+    names = data.get("changedAttributes") if isinstance(data, Mapping) else None
+    if not isinstance(names, str):
+        return frozenset()
+    return frozenset(n.strip() for n in names.split(",") if n.strip())

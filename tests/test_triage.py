@@ -1,0 +1,140 @@
+"""Triage: Okta's events, delivered by the Event Hook, become reports in the triage channel:
+a failed push at once, a profile change after the grace; once per (user, app, cause); a flood
+for one app and cause becomes one message with a Scan button; a later success resolves it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from bot.demo import crowd
+from bot.demo.event_hook import envelope
+from bot.demo.server import FakeOkta
+from bot.watch.render import SCAN
+from tests.approval_harness import click, worker
+from tests.bot_harness import Bot, bot_settings, running_bot
+from tests.fakes.slack import FakeSlack, SlackCall
+
+SECRET = "okta-hook-secret-0123456789"
+TRIAGE = "C0TRIAGE"
+
+
+@pytest.fixture
+async def watching(fake_okta: FakeOkta, slack: FakeSlack) -> AsyncIterator[Bot]:
+    settings = bot_settings(
+        fake_okta.url,
+        slack,
+        ATTRSYNC_EVENT_HOOK_SECRET=SECRET,
+        ATTRSYNC_TRIAGE_CHANNEL=TRIAGE,
+        ATTRSYNC_WATCH_GRACE="0.001",
+    )
+    async with running_bot(settings, slack) as running:
+        yield running
+
+
+async def _deliver(bot: Bot, fake: FakeOkta, events: list[dict[str, Any]]) -> None:
+    url = f"{bot.url}/okta/events"
+    body = json.dumps(envelope(events, fake.url))
+    headers = {"Authorization": SECRET, "Content-Type": "application/json"}
+    async with bot.http.post(url, data=body, headers=headers) as response:
+        assert response.status == 200
+
+
+def _events(fake: FakeOkta, login: str, kind: str, result: str | None = None) -> list[Any]:
+    user = fake.state.find_user(login)
+    assert user is not None
+    return [
+        e
+        for e in fake.state.logs
+        if e["eventType"] == kind
+        and any(t["id"] == user["id"] for t in e["target"])
+        and (result is None or e["outcome"]["result"] == result)
+    ]
+
+
+def _reports(slack: FakeSlack) -> list[SlackCall]:
+    return [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == TRIAGE]
+
+
+async def test_a_failed_push_is_reported_once(
+    watching: Bot, fake_okta: FakeOkta, slack: FakeSlack
+) -> None:
+    failed = _events(fake_okta, "efail", "application.provision.user.push_profile", "FAILURE")
+    await _deliver(watching, fake_okta, failed)
+    await worker(watching).work_once()
+    [report] = _reports(slack)
+    assert "Eve" in report.args["text"] and "Google Workspace" in report.args["text"]
+    assert "triage of a failed push" in str(report.args["blocks"])
+    await _deliver(watching, fake_okta, failed)  # Okta delivers again: nothing new queued
+    new = dict(failed[0], uuid="0f0e0d0c-0000-4000-8000-000000000001")  # another failure
+    await _deliver(watching, fake_okta, [new])
+    await worker(watching).work_once()
+    assert len(_reports(slack)) == 1  # one report per user, app and cause
+
+
+async def test_a_later_success_resolves_it(
+    watching: Bot, fake_okta: FakeOkta, slack: FakeSlack
+) -> None:
+    failed = _events(fake_okta, "efail", "application.provision.user.push_profile", "FAILURE")
+    await _deliver(watching, fake_okta, failed[:1])
+    await worker(watching).work_once()
+    [report] = _reports(slack)
+    google, efail = fake_okta.state.find_app("google"), fake_okta.state.find_user("efail")
+    assert google is not None and efail is not None
+    success = fake_okta.state.log_push(google, efail, fake_okta.state.now())
+    await _deliver(watching, fake_okta, [success])
+    await worker(watching).work_once()
+    [update] = [c for c in slack.calls_to("chat.update") if c.args["ts"] == report.answer["ts"]]
+    assert update.args["text"] == "Resolved by itself: a later push to the app succeeded."
+    # Resolved: the same cause may be reported again later.
+    again = dict(failed[0], uuid="0f0e0d0c-0000-4000-8000-000000000002")
+    await _deliver(watching, fake_okta, [again])
+    await worker(watching).work_once()
+    assert len(_reports(slack)) == 2
+
+
+async def test_a_flood_for_one_app_and_cause_becomes_one_message(
+    watching: Bot, fake_okta: FakeOkta, slack: FakeSlack
+) -> None:
+    salesforce = fake_okta.state.find_app("salesforce")
+    assert salesforce is not None
+    failed = [
+        e
+        for e in fake_okta.state.logs
+        if e["eventType"] == "application.provision.user.push_profile"
+        and e["outcome"]["result"] == "FAILURE"
+        and any(t["id"] == salesforce["id"] for t in e["target"])
+    ]
+    assert len(failed) == crowd.PUSH_FAILED == 6
+    await _deliver(watching, fake_okta, failed)
+    await worker(watching).work_once()
+    reports = _reports(slack)
+    individual = [r for r in reports if "failed to sync within minutes" not in r.args["text"]]
+    [summary] = [r for r in reports if "failed to sync within minutes" in r.args["text"]]
+    assert len(individual) == 5
+    assert summary.args["text"].startswith("6 users of Salesforce failed to sync")
+    said = await click(watching, SCAN, salesforce["id"], "U0DAVE", TRIAGE, summary.answer["ts"])
+    assert said == "Scanning Salesforce: the progress is in the channel."
+
+
+async def test_a_profile_change_that_did_not_arrive_is_reported_after_the_grace(
+    watching: Bot, fake_okta: FakeOkta, slack: FakeSlack
+) -> None:
+    changed = _events(fake_okta, "dstale", "user.account.update_profile")
+    assert changed and changed[-1]["debugContext"]["debugData"]["changedAttributes"]
+    await _deliver(watching, fake_okta, changed[-1:])
+    await worker(watching).work_once()  # queued for after the grace
+    await worker(watching).work_once()  # the grace (1 ms) is over: Box is looked at
+    [report] = _reports(slack)
+    assert "Dan" in report.args["text"] and "Box" in report.args["text"]
+    assert "triage of a profile change" in str(report.args["blocks"])
+
+
+async def test_without_a_triage_channel_nothing_is_consumed(
+    bot: Bot, fake_okta: FakeOkta, slack: FakeSlack
+) -> None:
+    assert await worker(bot).work_once() == 0
+    assert not slack.calls_to("chat.postMessage")
