@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
         ("serve", "run the Slack bot over HTTP (Events API) on $PORT"),
         ("socket", "run the Slack bot in Socket Mode (needs SLACK_APP_TOKEN)"),
         ("worker", "run approved fixes (serve and socket run one unless --no-worker)"),
+        ("watch", "follow Okta's System Log and triage sync failures as they happen"),
     ):
         bot = commands.add_parser(name, help=what, description=what[0].upper() + what[1:] + ".")
         bot.add_argument("--demo", action="store_true", help="answer from the built-in demo org")

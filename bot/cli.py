@@ -31,7 +31,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             from bot.scan.terminal import scan
 
             return asyncio.run(scan(args, env, color=_color(env)))
-        if args.command in ("serve", "socket", "worker"):
+        if args.command in ("serve", "socket", "worker", "watch"):
             return asyncio.run(_bot(args, env))
         if args.command == "audit":
             return asyncio.run(_audit(args, env))
@@ -67,7 +67,7 @@ async def _bot(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
     settings = Settings.from_env(env)
     settings.require_slack(socket_mode=args.command == "socket")
-    mode = {"serve": "http", "socket": "socket", "worker": "worker"}[args.command]
+    mode = {"serve": "http", "socket": "socket", "worker": "worker", "watch": "watch"}[args.command]
     worker = not getattr(args, "no_worker", False)
     async with okta_for(args.demo, settings) as okta_settings:
         return await run_bot(settings, okta_settings, mode=mode, worker=worker)

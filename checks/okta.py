@@ -245,6 +245,10 @@ class OktaClient:
     ) -> OktaResponse:
         return await self._send(method, self._url(path, params), body, keep_nulls=keep_nulls)
 
+    def url_for(self, path: str, params: Mapping[str, str | int] | None = None) -> str:
+        """The org's URL for `path` with `params` (a page URL to keep, to resume from)."""
+        return self._url(path, params)
+
     def _url(self, path: str, params: Mapping[str, str | int] | None) -> str:
         url = URL(self.org_url + path)
         return str(url.update_query(dict(params)) if params else url)

@@ -18,6 +18,7 @@ from bot.runtime.listening import serving
 from bot.runtime.routes import web_app
 from bot.runtime.services import Services, open_services
 from bot.slack.app import build_app
+from bot.watch.poller import Poller
 from checks.okta import OktaSettings
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,8 @@ def secrets_of(settings: Settings, okta: OktaSettings) -> list[str]:
 
 
 async def run_bot(settings: Settings, okta: OktaSettings, *, mode: str, worker: bool) -> int:
-    """Run `mode` ("http", "socket" or "worker") until SIGINT/SIGTERM; `worker` adds one."""
+    """Run `mode` ("http", "socket", "worker" or "watch") until SIGINT/SIGTERM; `worker` adds
+    one."""
     settings.require_slack(socket_mode=mode == "socket")
     logs.configure(secrets=secrets_of(settings, okta))
     stop = asyncio.Event()
@@ -40,6 +42,9 @@ async def run_bot(settings: Settings, okta: OktaSettings, *, mode: str, worker: 
         if worker or mode == "worker":
             tasks.create_task(Worker(services).run(stop))
         if mode == "worker":
+            await _until_stopped(stop)
+        elif mode == "watch":
+            tasks.create_task(Poller(services).run(stop))
             await _until_stopped(stop)
         elif mode == "socket":
             async with socket_connection(build_app(services), services):

@@ -9,6 +9,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from bot.store.codec import as_text
 from bot.store.keys import Keys
 
 SEEN_FOR = 7 * 86400
@@ -32,8 +33,16 @@ return queued
 
 class OktaEvents:
     def __init__(self, redis: Redis, prefix: str) -> None:
+        self._redis = redis
         self._keys = Keys(prefix)
         self._enqueue = redis.register_script(_ENQUEUE)
+
+    async def cursor(self, org: str) -> str | None:
+        raw = await self._redis.get(self._keys.watch_cursor(org))
+        return as_text(raw) or None
+
+    async def save_cursor(self, org: str, url: str) -> None:
+        await self._redis.set(self._keys.watch_cursor(org), url)
 
     async def enqueue(self, events: Sequence[Mapping[str, Any]]) -> int:
         """Queue the events not seen before, at once; how many were new."""

@@ -145,6 +145,11 @@ class Keys:
         """The one message that stands for a burst of one app and cause (string, the window)."""
         return f"{self.prefix}triage-summary:{app_id}:{cause}"
 
+    def watch_cursor(self, org: str) -> str:
+        """Where `attrsync watch` goes on reading an org's System Log: the next page's URL
+        (string, forever)."""
+        return f"{self.prefix}watch-cursor:{org}"
+
     @property
     def watch_due(self) -> str:
         """Users whose profile changed, by when to check it reached their apps (zset)."""

@@ -29,3 +29,18 @@ def resolved(summary: str) -> Message:
     if summary:
         shown += f"\nIt said: {escape(summary)}"
     return Message(text, (section(shown), context("The details are in the thread.")))
+
+
+def auth_failure(app_id: str, label: str, reason: str) -> Message:
+    text = (
+        f"Okta could not authenticate to {escape(label)}'s API, so no change reaches "
+        f"{escape(label)} until its provisioning credentials are fixed."
+    )
+    return Message(
+        text,
+        (
+            section(f":rotating_light: *{text}*"),
+            context(f"Okta said: {escape(reason)}"),
+            actions(button(f"Scan {label}", SCAN, app_id, primary=True)),
+        ),
+    )

@@ -19,7 +19,7 @@ from bot.slack.failures import SLACK_FAILURES, slack_error
 from bot.slack.parser import Why
 from bot.store.triage import Post
 from bot.watch import render
-from bot.watch.triggers import FailedPush, ProfileChanged, Pushed, trigger_of
+from bot.watch.triggers import AuthFailed, FailedPush, ProfileChanged, Pushed, trigger_of
 from checks.diagnose import diagnose
 from checks.errors import AttrsyncError
 from checks.facts import Facts
@@ -56,6 +56,8 @@ class Triage:
                 await self._triage(channel, trigger.user_id, trigger.app_id, "a failed push")
             elif isinstance(trigger, Pushed):
                 await self._resolved(trigger.user_id, trigger.app_id)
+            elif isinstance(trigger, AuthFailed):
+                await self._app_failure(channel, trigger)
             elif isinstance(trigger, ProfileChanged):
                 grace = self._services.settings.watch_grace
                 await self._store.follow_up(trigger.user_id, self._now() + grace)
@@ -138,6 +140,21 @@ class Triage:
             return
         post = Post(channel, str(posted["ts"]), report.verdict.summary)
         await self._store.remember_summary(app_id, cause, post, BURST_WINDOW)
+
+    async def _app_failure(self, channel: str, failed: AuthFailed) -> None:
+        """One message per app while its credentials keep failing (the burst window)."""
+        if await self._store.summary(failed.app_id, "credentials") is not None:
+            return
+        message = render.auth_failure(failed.app_id, failed.app_label, failed.reason)
+        try:
+            posted = await self._services.slack.chat_postMessage(
+                channel=channel, **message.payload()
+            )
+        except SLACK_FAILURES as exc:
+            log.warning("triage could not post an authentication failure: %s", slack_error(exc))
+            return
+        post = Post(channel, str(posted["ts"]), failed.reason)
+        await self._store.remember_summary(failed.app_id, "credentials", post, BURST_WINDOW)
 
     async def _resolved(self, user_id: str, app_id: str) -> None:
         """A push went through: the reports about this user and app say it resolved itself

@@ -5,6 +5,8 @@
   post about that user and app is resolved by itself.
 - `user.account.update_profile`: the profile changed (its `debugData.changedAttributes` names
   what, without values); followed up after ATTRSYNC_WATCH_GRACE.
+- `application.integration.authentication_failure` (System Log only: no hook sends it): Okta
+  could not authenticate to the app's API; one message for the app.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 PUSH = "application.provision.user.push_profile"
 SYNC = "application.provision.user.sync"
 PROFILE_UPDATE = "user.account.update_profile"
+AUTH_FAILURE = "application.integration.authentication_failure"
+"""Not sent by Event Hooks: read by polling the System Log (`attrsync watch`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +41,16 @@ class ProfileChanged:
     attributes: frozenset[str]
 
 
-Trigger = FailedPush | Pushed | ProfileChanged
+@dataclass(frozen=True, slots=True)
+class AuthFailed:
+    """Okta could not authenticate to the app's API: every user's pushes wait."""
+
+    app_id: str
+    app_label: str
+    reason: str
+
+
+Trigger = FailedPush | Pushed | ProfileChanged | AuthFailed
 
 
 def trigger_of(event: Mapping[str, Any]) -> Trigger | None:
@@ -57,7 +70,23 @@ def trigger_of(event: Mapping[str, Any]) -> Trigger | None:
         return Pushed(user, app) if outcome.get("result") == "SUCCESS" else None
     if kind == PROFILE_UPDATE and user is not None:
         return ProfileChanged(user, _changed(event))
+    if kind == AUTH_FAILURE and "AppInstance" in targets:
+        app = targets["AppInstance"]
+        outcome = event.get("outcome")
+        reason = outcome.get("reason") if isinstance(outcome, Mapping) else None
+        label = _label(event, app)
+        return AuthFailed(app, label, str(reason or event.get("displayMessage") or "refused"))
     return None
+
+
+def _label(event: Mapping[str, Any], app_id: str) -> str:
+    targets = event.get("target")
+    for target in targets if isinstance(targets, list) else []:
+        if isinstance(target, Mapping) and target.get("id") == app_id:
+            name = target.get("displayName") or target.get("alternateId")
+            if isinstance(name, str) and name:
+                return name
+    return app_id
 
 
 def _targets(event: Mapping[str, Any]) -> dict[str, str]:
