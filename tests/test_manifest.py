@@ -34,5 +34,9 @@ def test_events_and_scopes_match_the_listeners() -> None:
         "commands",
         "files:write",  # scans attach their CSV in the thread
         "usergroups:read",
+        "users:read",  # the message shortcut: the author …
+        "users:read.email",  # … and their email
     ]
+    [shortcut] = MANIFEST["features"]["shortcuts"]
+    assert (shortcut["type"], shortcut["callback_id"]) == ("message", "diagnose_message")
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True

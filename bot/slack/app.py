@@ -14,6 +14,7 @@ from bot.slack.listeners.commands import SlashCommand
 from bot.slack.listeners.events import Mentions
 from bot.slack.listeners.home import AppHome
 from bot.slack.listeners.payloads import Intake, describe
+from bot.slack.listeners.shortcut import MessageShortcut
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def build_app(services: Services) -> AsyncApp:
         raise_error_for_unhandled_request=True,
     )
     app.error(_log_error)
-    for listener in (SlashCommand, Buttons, Mentions, AppHome):
+    for listener in (SlashCommand, Buttons, Mentions, AppHome, MessageShortcut):
         listener(services).register(app)
     return app
 

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import copy
 import json
+import re
 import secrets
 import time
 import uuid
@@ -41,6 +42,8 @@ from tests.fakes.slack_payloads import (
 __all__ = ["FakeSlack", "ResponsePost", "SlackCall", "UploadedFile", "serve_slack"]
 
 JSON = dict[str, Any]
+_TRIGGER: Final = re.compile(r"[0-9]+\.[0-9]+\.[0-9a-f]+")
+"""A trigger_id as Slack makes them (and as the payload helpers do)."""
 # Slack allows a response_url five uses within 30 minutes.
 _RESPONSE_URL_USES: Final = 5
 # files.getUploadURLExternal: snippets are limited to 1MB, alt text to 1000 characters.
@@ -132,6 +135,8 @@ class FakeSlack:
         self.messages: dict[tuple[str, str], JSON] = {}
         self.homes: dict[str, JSON] = {}
         self.uploaded_files: list[UploadedFile] = []
+        self.opened_views: list[JSON] = []
+        """Modals opened with views.open, as answered (with their block_ids)."""
         self.block_errors: list[str] = []
         self.missing_fallback: list[str] = []
         self.socket_sent: list[JSON] = []
@@ -154,6 +159,7 @@ class FakeSlack:
             "chat.getPermalink": self._permalink,
             "usergroups.users.list": self._usergroup_users,
             "views.publish": self._publish_view,
+            "views.open": self._open_view,
             "users.info": self._user_info,
             "apps.connections.open": self._open_connection,
             "files.getUploadURLExternal": self._upload_url,
@@ -376,6 +382,32 @@ class FakeSlack:
         published = _published_view(view, view_id, secrets.token_hex(8))
         self.homes[user] = published
         return {"ok": True, "view": published}
+
+    def _open_view(self, args: JSON) -> JSON:
+        """A modal, opened with a trigger_id (from an interaction, valid three seconds)."""
+        view, trigger = args.get("view"), str(args.get("trigger_id") or "")
+        if not isinstance(view, dict) or not trigger:
+            raise _Refused("invalid_arguments")
+        if not _TRIGGER.fullmatch(trigger):
+            raise _Refused("invalid_trigger_id")
+        errors = check_blocks(view.get("blocks", []), "/view/blocks", max_blocks=100)
+        if view.get("type") != "modal":
+            errors.append("must be modal [json-pointer:/view/type]")
+        title = view.get("title")
+        if not (isinstance(title, dict) and 0 < len(str(title.get("text", ""))) <= 24):
+            errors.append("must be less than 25 characters [json-pointer:/view/title/text]")
+        inputs = any(b.get("type") == "input" for b in view.get("blocks", []))
+        if inputs and not isinstance(view.get("submit"), dict):
+            errors.append("submit is required when an input block is present [json-pointer:/view]")
+        if len(str(view.get("private_metadata", ""))) > 3000:
+            errors.append("must be less than 3001 characters [json-pointer:/view/private_metadata]")
+        if errors:
+            self.block_errors.append(f"views.open: {'; '.join(errors)}")
+            return _error("invalid_arguments", errors)
+        opened = _published_view(view, f"V{self._next_serial():010d}", secrets.token_hex(8))
+        opened |= {"title": view["title"], "submit": view.get("submit"), "close": view.get("close")}
+        self.opened_views.append(opened)
+        return {"ok": True, "view": opened}
 
     def _user_info(self, args: JSON) -> JSON:
         user_id = str(args.get("user") or "")

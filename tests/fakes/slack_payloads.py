@@ -374,9 +374,19 @@ async def post_signed(
 
 
 # Block Kit, as far as the bot uses it; Slack's own wording, pointing at the offending value.
-_BLOCK_TYPES: Final = frozenset({"section", "context", "actions", "header", "divider", "rich_text"})
+_BLOCK_TYPES: Final = frozenset(
+    {"section", "context", "actions", "header", "divider", "rich_text", "input"}
+)
 _ELEMENT_TYPES: Final = frozenset(
-    {"button", "image", "overflow", "static_select", "users_select", "conversations_select"}
+    {
+        "button",
+        "image",
+        "overflow",
+        "static_select",
+        "users_select",
+        "conversations_select",
+        "plain_text_input",
+    }
 )
 
 
@@ -438,6 +448,10 @@ class _Blocks:
                     self.length(element[key], limit, f"{pointer}/{key}")
             if element.get("style", "primary") not in ("primary", "danger"):
                 self.fail("must be primary or danger", f"{pointer}/style")
+        if element["type"] == "plain_text_input" and "initial_value" in element:
+            initial = element["initial_value"]
+            if not isinstance(initial, str) or len(initial) > 3000:
+                self.fail("must be a string of at most 3000 characters", f"{pointer}/initial_value")
         if element["type"] == "static_select":
             self.text(element.get("placeholder"), 150, f"{pointer}/placeholder", plain=True)
             options = self.items(element.get("options"), 100, f"{pointer}/options")
@@ -474,6 +488,11 @@ class _Blocks:
                 self.element(item, f"{pointer}/elements/{i}")
         elif kind == "rich_text":
             self.items(block.get("elements"), 100, f"{pointer}/elements")
+        elif kind == "input":  # modals only (Slack: "input blocks are not allowed" elsewhere)
+            self.text(block.get("label"), 2000, f"{pointer}/label", plain=True)
+            if "hint" in block:
+                self.text(block["hint"], 2000, f"{pointer}/hint", plain=True)
+            self.element(block.get("element"), f"{pointer}/element")
 
 
 def check_blocks(blocks: Any, pointer: str = "/blocks", *, max_blocks: int = 50) -> list[str]:
@@ -487,3 +506,71 @@ def check_blocks(blocks: Any, pointer: str = "/blocks", *, max_blocks: int = 50)
     for i, block in enumerate(blocks):
         check.block(block, f"{pointer}/{i}")
     return check.errors
+
+
+def message_shortcut_payload(
+    callback_id: str,
+    *,
+    user_id: str,
+    channel_id: str,
+    message: Mapping[str, Any],
+    response_url: str,
+    team_id: str = TEAM_ID,
+) -> JSON:
+    """A `message_action`: someone chose the app's message shortcut on `message` (its `ts`,
+    `user`, `text`, and `thread_ts` when it is a reply), as Slack sends it:
+    https://docs.slack.dev/reference/interaction-payloads/shortcuts-interaction-payload"""
+    return {
+        "type": "message_action",
+        "token": VERIFICATION_TOKEN,
+        "action_ts": action_ts(),
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "user": {"id": user_id, "name": user_id.lower(), "team_id": team_id},
+        "channel": {"id": channel_id, "name": channel_name(channel_id)},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": new_trigger_id(),
+        "response_url": response_url,
+        "message_ts": message["ts"],
+        "message": {"type": "message", **message},
+    }
+
+
+def view_submission_payload(
+    view: Mapping[str, Any], values: Mapping[str, str], *, user_id: str, team_id: str = TEAM_ID
+) -> JSON:
+    """A `view_submission`: `user_id` submitted the modal `view` (as views.open answered it)
+    with `values` by action_id, in Slack's `state.values[block_id][action_id]` shape:
+    https://docs.slack.dev/reference/interaction-payloads/view-interactions-payload"""
+    state: dict[str, dict[str, JSON]] = {}
+    for block in view.get("blocks", []):
+        element = block.get("element") if block.get("type") == "input" else None
+        if not isinstance(element, dict):
+            continue
+        action_id = element.get("action_id", "")
+        entry: JSON = {"type": element.get("type")}
+        if action_id in values:
+            entry["value"] = values[action_id] or None
+        state[block["block_id"]] = {action_id: entry}
+    submitted = {**view, "state": {"values": state}}
+    return {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "user": _clicker(user_id, team_id),
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "trigger_id": new_trigger_id(),
+        "view": submitted,
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+
+
+message_shortcut = _encoded(
+    message_shortcut_payload, lambda p: urlencode({"payload": json.dumps(p)})
+)
+"""The form body Slack POSTs for a message shortcut."""
+view_submission = _encoded(view_submission_payload, lambda p: urlencode({"payload": json.dumps(p)}))
+"""The form body Slack POSTs when a modal is submitted."""
