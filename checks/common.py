@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from checks.errors import NotProvisioned
-from checks.facts import gathered
+from checks.facts import FEATURES_API_APPS, gathered
 from checks.model import App, LogEvent, ProvisioningFeature
 
 if TYPE_CHECKING:
@@ -24,6 +24,12 @@ def provisioning_on(app: App, feature: ProvisioningFeature | None) -> bool:
     if feature is not None and feature.status == "ENABLED":
         return True
     return bool(app.features & TO_APP_FEATURES)
+
+
+def might_provision(app: App) -> bool:
+    """Whether the app may push to its users at all, as far as the app object tells (the
+    features API apps say it in their provisioning settings, read apart)."""
+    return bool(app.features & TO_APP_FEATURES) or app.name in FEATURES_API_APPS
 
 
 async def provisioned_app(facts: Facts) -> tuple[App, ProvisioningFeature | None]:

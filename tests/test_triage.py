@@ -4,8 +4,11 @@ for one app and cause becomes one message with a Scan button; a later success re
 
 from __future__ import annotations
 
+import collections
 import json
+import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -138,3 +141,47 @@ async def test_without_a_triage_channel_nothing_is_consumed(
 ) -> None:
     assert await worker(bot).work_once() == 0
     assert not slack.calls_to("chat.postMessage")
+
+
+async def test_a_bulk_import_costs_scans_of_the_apps_not_a_diagnosis_per_user(
+    fake_okta: FakeOkta, slack: FakeSlack
+) -> None:
+    """Thirty titles changed at once (an HR import); Salesforce applies titles on create only."""
+    now = [datetime.now(UTC)]
+    settings = bot_settings(
+        fake_okta.url,
+        slack,
+        ATTRSYNC_EVENT_HOOK_SECRET=SECRET,
+        ATTRSYNC_TRIAGE_CHANNEL=TRIAGE,
+        ATTRSYNC_WATCH_GRACE="60",
+    )
+    state = fake_okta.state
+    salesforce = state.find_app("salesforce")
+    assert salesforce is not None
+    users = [uid for (aid, uid) in state.app_users if aid == salesforce["id"]][100:130]
+    changes = []
+    for user_id in users:
+        state.change_profile(state.users[user_id], {"title": "Chief Importer"}, at=state.now())
+        changes.append(state.logs[-1])
+    async with running_bot(settings, slack, clock=lambda: now[0]) as watching:
+        await _deliver(watching, fake_okta, changes)
+        await worker(watching).work_once()  # queued for a minute later
+        assert not _reports(slack)
+        now[0] += timedelta(seconds=61)
+        fake_okta.requests.clear()
+        await worker(watching).work_once()
+    paths = [r.path for r in fake_okta.requests]
+    assert not any("user.id" in r.query.get("filter", "") for r in fake_okta.requests)
+    shapes = collections.Counter(re.sub(r"/0[0-9a-z]{2}[A-Za-z0-9]{17}", "/{id}", p) for p in paths)
+    assert shapes["/api/v1/apps"] == 1  # the active apps, once
+    assert shapes["/api/v1/users/{id}"] == 5  # only the five users reported one by one
+    # Each provisioned app is read once (its settings and pages of users), whatever the
+    # number of changes: about a hundred requests for the demo's eight apps.
+    assert shapes["/api/v1/meta/schemas/apps/{id}/default"] == 8
+    assert len(paths) < 120
+    reports = _reports(slack)
+    [summary] = [r for r in reports if "failed to sync within minutes" in r.args["text"]]
+    assert summary.args["text"].startswith("6 users of Salesforce")  # posted at the sixth
+    updated = [c for c in slack.calls_to("chat.update") if c.args["ts"] == summary.answer["ts"]]
+    assert updated[-1].args["text"].startswith("30 users of Salesforce")
+    assert len(reports) == 5 + 1

@@ -20,17 +20,27 @@ from bot.slack.parser import Why
 from bot.store.triage import Post
 from bot.watch import render
 from bot.watch.triggers import AuthFailed, FailedPush, ProfileChanged, Pushed, trigger_of
+from checks import parse
+from checks.common import might_provision
 from checks.diagnose import diagnose
 from checks.errors import AttrsyncError
 from checks.facts import Facts
-from checks.model import Report
+from checks.model import App, Report
 from checks.rate_budget import background
+from checks.scan import AppScan, Outcome, Page, scan_app
+from checks.scan_tally import Tally
 
 BURST_LIMIT = 5
 BURST_WINDOW = 600.0
 BATCH = 100
 APPS_PER_USER = 50
 """The apps a changed user is checked in, at most (those they are assigned to)."""
+BULK = 20
+"""More changes than this due at once are looked at by scanning the apps, not user by user."""
+DUE_AT_ONCE = 10_000
+PROFILE_CHANGE = "a profile change"
+NOT_SYNC_FAILURES = frozenset({"user", "app", "assignment", "provisioning"})
+"""Causes under which Okta pushes nothing at all: nothing failed to sync."""
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +72,12 @@ class Triage:
                 grace = self._services.settings.watch_grace
                 await self._store.follow_up(trigger.user_id, self._now() + grace)
             await self._store.ack([item.entry])
-        for user_id in await self._store.due(self._now()):
-            await self._changed(channel, user_id)
+        due = await self._store.due(self._now(), limit=DUE_AT_ONCE)
+        if len(due) > BULK:
+            await self._changed_many(channel, set(due))
+        else:
+            for user_id in due:
+                await self._changed(channel, user_id)
         return len(delivered)
 
     async def _changed(self, channel: str, user_id: str) -> None:
@@ -80,13 +94,69 @@ class Triage:
             return
         for app in apps:
             if isinstance(app, dict) and isinstance(app.get("id"), str):
-                await self._triage(channel, user_id, app["id"], "a profile change")
+                await self._triage(channel, user_id, app["id"], PROFILE_CHANGE)
+
+    async def _changed_many(self, channel: str, users: set[str]) -> None:
+        """Many changes due at once (a bulk import): rather than each user's apps and a
+        diagnosis per user and app, scan each provisioned app once, in pages, and look at
+        the changed users among them. Okta's requests grow with the apps and their pages."""
+        try:
+            with background():
+                listed = await self._services.okta.get_all(
+                    "/api/v1/apps", {"filter": 'status eq "ACTIVE"', "limit": 200}
+                )
+        except AttrsyncError as exc:
+            log.warning("triage: the apps could not be listed: %s", exc)
+            return
+        for raw in listed:
+            try:
+                app = parse.app(raw)
+            except AttrsyncError:
+                continue
+            if might_provision(app):
+                await self._scan_for(channel, app, users)
+
+    async def _scan_for(self, channel: str, app: App, users: set[str]) -> None:
+        services = self._services
+        found: list[Outcome] = []
+
+        async def keep(page: Page, tally: Tally) -> None:
+            found.extend(o for o in page.outcomes if o.user_id in users and o.check)
+
+        try:
+            with background():
+                scan = await AppScan.open(
+                    services.okta,
+                    app.id,
+                    now=services.clock(),
+                    page_size=services.settings.scan_page_size,
+                )
+                await scan_app(scan, on_page=keep)
+        except AttrsyncError as exc:
+            log.warning("triage: %s could not be scanned: %s", app.label, exc)
+            return
+        for outcome in found:
+            if outcome.check is not None:
+                await self._report(
+                    channel,
+                    outcome.user_id,
+                    app.id,
+                    outcome.check,
+                    PROFILE_CHANGE,
+                    outcome.summary,
+                )
 
     async def _triage(self, channel: str, user_id: str, app_id: str, why: str) -> None:
+        report = await self._diagnosed(user_id, app_id)
+        if report is not None and report.verdict.check is not None:
+            cause, summary = report.verdict.check, report.verdict.summary
+            await self._report(channel, user_id, app_id, cause, why, summary, report)
+
+    async def _diagnosed(self, user_id: str, app_id: str) -> Report | None:
         services = self._services
         try:
             with background():
-                report = await diagnose(
+                return await diagnose(
                     Facts(
                         services.okta,
                         user_id,
@@ -97,15 +167,30 @@ class Triage:
                 )
         except AttrsyncError as exc:
             log.warning("triage of %s in %s could not run: %s", user_id, app_id, exc)
-            return
-        cause = report.verdict.check
-        if cause is None or cause in ("user", "app", "assignment", "provisioning"):
-            return  # nothing to do, or nothing Okta tries to push: not a sync failure
+            return None
+
+    async def _report(
+        self,
+        channel: str,
+        user_id: str,
+        app_id: str,
+        cause: str,
+        why: str,
+        summary: str,
+        report: Report | None = None,
+    ) -> None:
+        """Report (user, app, cause) once, or count it in its app's burst: past BURST_LIMIT
+        users, no diagnosis is made for the report (a scan's finding is enough to count)."""
+        if cause in NOT_SYNC_FAILURES:
+            return  # nothing Okta tries to push: not a sync failure
         if not await self._store.claim_post(user_id, app_id, cause):
             return  # reported already, and not resolved since
         count = await self._store.burst(app_id, cause, user_id, self._now(), BURST_WINDOW)
         if count > BURST_LIMIT:
-            await self._summarize(channel, app_id, cause, count, report)
+            await self._summarize(channel, app_id, cause, count, summary)
+            return
+        report = report or await self._diagnosed(user_id, app_id)
+        if report is None:
             return
         question = Question(
             why=Why(user_id, app_id, None),
@@ -115,7 +200,7 @@ class Triage:
             requester="",
         )
         try:
-            posted = await post_report(services, question, report)
+            posted = await post_report(self._services, question, report)
         except SLACK_FAILURES as exc:
             log.warning("triage could not post its report: %s", slack_error(exc))
             return
@@ -124,10 +209,9 @@ class Triage:
             await self._store.posted(user_id, app_id, cause, post)
 
     async def _summarize(
-        self, channel: str, app_id: str, cause: str, count: int, report: Report
+        self, channel: str, app_id: str, cause: str, count: int, summary: str
     ) -> None:
-        label = report.app.label if report.app else app_id
-        message = render.burst(app_id, label, cause, report.verdict.summary, count)
+        message = render.burst(app_id, await self._label(app_id), cause, summary, count)
         slack = self._services.slack
         known = await self._store.summary(app_id, cause)
         try:
@@ -138,8 +222,18 @@ class Triage:
         except SLACK_FAILURES as exc:
             log.warning("triage could not post its summary: %s", slack_error(exc))
             return
-        post = Post(channel, str(posted["ts"]), report.verdict.summary)
+        post = Post(channel, str(posted["ts"]), summary)
         await self._store.remember_summary(app_id, cause, post, BURST_WINDOW)
+
+    async def _label(self, app_id: str) -> str:
+        """The app's label (its facts are cached), else its id."""
+        services = self._services
+        facts = Facts(services.okta, "-", app_id, now=services.clock(), cache=services.store.facts)
+        try:
+            with background():
+                return (await facts.app()).label
+        except AttrsyncError:
+            return app_id
 
     async def _app_failure(self, channel: str, failed: AuthFailed) -> None:
         """One message per app while its credentials keep failing (the burst window)."""
