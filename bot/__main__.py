@@ -51,6 +51,14 @@ def _parser() -> argparse.ArgumentParser:
             bot.add_argument(
                 "--no-worker", action="store_true", help="leave approved fixes to `attrsync worker`"
             )
+        if name == "watch":
+            bot.add_argument(
+                "--replay",
+                type=_hours,
+                default=0.0,
+                metavar="HOURS",
+                help="on a first start, begin HOURS back (e.g. 24 with --demo: its day of events)",
+            )
     audit = commands.add_parser(
         "audit", help="print the audit trail of fixes", description="Print the audit trail."
     )
@@ -62,6 +70,16 @@ def _parser() -> argparse.ArgumentParser:
         description="Start the built-in demo Okta org and diagnose each of its scenarios.",
     )
     return parser
+
+
+def _hours(text: str) -> float:
+    try:
+        hours = float(text)
+    except ValueError:
+        hours = -1.0
+    if not 0 <= hours <= 24 * 7:
+        raise argparse.ArgumentTypeError("HOURS must be a number from 0 to 168 (a week)")
+    return hours
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:

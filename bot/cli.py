@@ -9,7 +9,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
 from bot.terminal import render_audit_line, render_json, render_text
@@ -69,8 +69,9 @@ async def _bot(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     settings.require_slack(socket_mode=args.command == "socket")
     mode = {"serve": "http", "socket": "socket", "worker": "worker", "watch": "watch"}[args.command]
     worker = not getattr(args, "no_worker", False)
+    replay = timedelta(hours=getattr(args, "replay", 0.0))
     async with okta_for(args.demo, settings) as okta_settings:
-        return await run_bot(settings, okta_settings, mode=mode, worker=worker)
+        return await run_bot(settings, okta_settings, mode=mode, worker=worker, replay=replay)
 
 
 async def _audit(args: argparse.Namespace, env: Mapping[str, str]) -> int:

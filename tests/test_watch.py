@@ -88,3 +88,18 @@ async def test_authentication_failures_become_one_message_per_app(
     [message] = [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == TRIAGE]
     assert message.args["text"].startswith("Okta could not authenticate to Slack's API")
     assert "invalid_auth" in str(message.args["blocks"])
+
+
+async def test_replaying_the_demos_day_shows_triage(
+    watching: Bot, fake_okta: FakeOkta, slack: FakeSlack
+) -> None:
+    """`attrsync watch --demo --replay 24`: the demo org's last day of events, triaged."""
+    queued = await Poller(watching.services, replay=timedelta(hours=24)).poll_once()
+    assert queued > 10
+    assert await worker(watching).work_once() == queued
+    texts = [c.args["text"] for c in slack.calls_to("chat.postMessage")]
+    triage = [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == TRIAGE]
+    assert triage and all(c.args["channel"] == TRIAGE for c in triage)
+    assert any(t.startswith("Okta could not authenticate to Slack's API") for t in texts)
+    assert any("Eve" in t and "Google Workspace" in t for t in texts)  # her failed pushes
+    assert any("Dan" in t and "Box" in t for t in texts)  # a change three hours ago, never pushed

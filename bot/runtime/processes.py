@@ -7,6 +7,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import timedelta
 
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -32,7 +33,14 @@ def secrets_of(settings: Settings, okta: OktaSettings) -> list[str]:
     return [v for v in values if v]
 
 
-async def run_bot(settings: Settings, okta: OktaSettings, *, mode: str, worker: bool) -> int:
+async def run_bot(
+    settings: Settings,
+    okta: OktaSettings,
+    *,
+    mode: str,
+    worker: bool,
+    replay: timedelta = timedelta(),
+) -> int:
     """Run `mode` ("http", "socket", "worker" or "watch") until SIGINT/SIGTERM; `worker` adds
     one."""
     settings.require_slack(socket_mode=mode == "socket")
@@ -44,7 +52,7 @@ async def run_bot(settings: Settings, okta: OktaSettings, *, mode: str, worker: 
         if mode == "worker":
             await _until_stopped(stop)
         elif mode == "watch":
-            tasks.create_task(Poller(services).run(stop))
+            tasks.create_task(Poller(services, replay=replay).run(stop))
             await _until_stopped(stop)
         elif mode == "socket":
             async with socket_connection(build_app(services), services):

@@ -4,7 +4,8 @@ Event Hook endpoint and for what Okta sends by no hook (authentication failures 
 The query has no `until`, so Okta always answers with a `next` link: following it returns the
 events published since. Each page's events are queued for triage (each uuid once, however often
 a page is read again) and the `next` link is saved in Redis after its page, so that a restarted
-watcher goes on where it was. A first start begins at the moment it starts. Requests go through
+watcher goes on where it was. A first start begins at the moment it starts, or, asked to
+replay, that many hours before (the demo's day of events). Requests go through
 the shared rate budget as background work.
 """
 
@@ -14,7 +15,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
 
@@ -33,8 +34,12 @@ log = logging.getLogger(__name__)
 
 
 class Poller:
-    def __init__(self, services: Services, *, every: float = POLL_EVERY) -> None:
+    def __init__(
+        self, services: Services, *, every: float = POLL_EVERY, replay: timedelta = timedelta()
+    ) -> None:
+        """`replay`: on a first start (no cursor yet), begin that far back instead of now."""
         self._services = services
+        self._replay = replay
         self._events = services.store.okta_events
         self._every = every
         self._org = hashlib.sha256(services.okta.org_url.encode()).hexdigest()[:16]
@@ -54,7 +59,8 @@ class Poller:
     async def poll_once(self) -> int:
         """Read the log from the saved cursor to its end; how many new events were queued."""
         okta = self._services.okta
-        url = await self._events.cursor(self._org) or self._start(self._services.clock())
+        start = self._services.clock() - self._replay
+        url = await self._events.cursor(self._org) or self._start(start)
         queued = 0
         with background():
             while True:

@@ -69,8 +69,10 @@ class Triage:
             elif isinstance(trigger, AuthFailed):
                 await self._app_failure(channel, trigger)
             elif isinstance(trigger, ProfileChanged):
+                # The grace runs from the change (a replayed or late event may be due at once).
+                changed = trigger.published.timestamp() if trigger.published else self._now()
                 grace = self._services.settings.watch_grace
-                await self._store.follow_up(trigger.user_id, self._now() + grace)
+                await self._store.follow_up(trigger.user_id, changed + grace)
             await self._store.ack([item.entry])
         due = await self._store.due(self._now(), limit=DUE_AT_ONCE)
         if len(due) > BULK:

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from checks.parse import timestamp
 
 PUSH = "application.provision.user.push_profile"
 SYNC = "application.provision.user.sync"
@@ -39,6 +42,8 @@ class Pushed:
 class ProfileChanged:
     user_id: str
     attributes: frozenset[str]
+    published: datetime | None
+    """When Okta logged the change (the grace runs from then)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +74,7 @@ def trigger_of(event: Mapping[str, Any]) -> Trigger | None:
             return FailedPush(user, app, str(reason))
         return Pushed(user, app) if outcome.get("result") == "SUCCESS" else None
     if kind == PROFILE_UPDATE and user is not None:
-        return ProfileChanged(user, _changed(event))
+        return ProfileChanged(user, _changed(event), timestamp(event.get("published")))
     if kind == AUTH_FAILURE and "AppInstance" in targets:
         app = targets["AppInstance"]
         outcome = event.get("outcome")
