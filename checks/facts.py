@@ -141,7 +141,7 @@ class Facts:
         field, op, value = ("email", "eq", query) if "@" in query else ("login", "sw", f"{query}@")
         found = await self.okta.get_all(
             "/api/v1/users",
-            {"search": f"profile.{field} {op} {_quoted(value)}", "limit": 20},
+            {"search": f"profile.{field} {op} {quoted(value)}", "limit": 20},
             max_items=20,
         )
         if len(found) == 1:
@@ -434,7 +434,7 @@ def _described(listed: list[App], total: int) -> tuple[str, ...]:
     return lines + ((f"and {total - len(listed)} more",) if total > len(listed) else ())
 
 
-def _quoted(value: str) -> str:
+def quoted(value: str) -> str:
     """A string literal for Okta's search expressions, whatever the person typed."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 

@@ -57,6 +57,9 @@ async def test_the_report_goes_into_the_messages_thread(bot: Bot, slack: FakeSla
     _author(slack, "U0JDOE", "jdoe@example.com")
     view = await _shortcut(bot, slack, "my last name is still wrong in Box :(", "U0JDOE", channel)
     assert _initial(view) == {"user": "jdoe@example.com", "app": "Box", "attribute": "lastName"}
+    assert (
+        _hints(view)["user"] == "The Okta user of <@U0JDOE>, found by their Slack profile's email."
+    )
     assert json.loads(view["private_metadata"]) == {"channel": channel, "thread": MESSAGE_TS}
     values = {"user": "jdoe@example.com", "app": "Box", "attribute": "lastName"}
     status, text, _ = await bot.post(view_submission(view, values, user_id="U0HELPER"))
@@ -85,6 +88,16 @@ async def test_what_cannot_be_told_is_asked_for(bot: Bot, slack: FakeSlack) -> N
     }
     await asyncio.sleep(0)
     assert not slack.calls_to("chat.postMessage")
+
+
+async def test_an_email_okta_does_not_know_is_asked_for(bot: Bot, slack: FakeSlack) -> None:
+    _author(slack, "U0STRANGER", "stranger@elsewhere.example")
+    view = await _shortcut(bot, slack, "Box shows my old title", "U0STRANGER", new_channel())
+    assert _initial(view)["user"] is None
+    assert _hints(view)["user"] == (
+        "No one Okta user has <@U0STRANGER>'s email (stranger@elsewhere.example): "
+        "name their Okta login."
+    )
 
 
 async def test_several_apps_named_the_first_is_proposed(

@@ -185,3 +185,20 @@ async def test_a_bulk_import_costs_scans_of_the_apps_not_a_diagnosis_per_user(
     updated = [c for c in slack.calls_to("chat.update") if c.args["ts"] == summary.answer["ts"]]
     assert updated[-1].args["text"].startswith("30 users of Salesforce")
     assert len(reports) == 5 + 1
+
+
+async def test_a_change_no_mapping_reads_is_not_looked_into(
+    watching: Bot, fake_okta: FakeOkta, slack: FakeSlack
+) -> None:
+    state = fake_okta.state
+    asmith = state.find_user("asmith")
+    assert asmith is not None
+    state.change_profile(asmith, {"employeeNumber": "4711"}, at=state.now())
+    changed = state.logs[-1]
+    assert changed["debugContext"]["debugData"]["changedAttributes"] == "employeeNumber"
+    await _deliver(watching, fake_okta, [changed])
+    fake_okta.requests.clear()
+    await worker(watching).work_once()
+    assert not _reports(slack)
+    paths = {r.path for r in fake_okta.requests}
+    assert "/api/v1/logs" not in paths  # no diagnosis: Box's mapping does not read it

@@ -27,17 +27,19 @@ def diagnose_modal(
     *,
     author: str | None,
     email: str | None,
+    login: str | None,
     apps: Sequence[App],
     attribute: str | None,
     excerpt: str,
     metadata: str,
 ) -> dict[str, Any]:
     who = f"<@{author}>" if author else "the author"
-    user_hint = (
-        f"The Okta user of {who}, from their Slack profile's email."
-        if email
-        else f"Slack has no email for {who}: name their Okta login, email or short name."
-    )
+    if login:
+        user_hint = f"The Okta user of {who}, found by their Slack profile's email."
+    elif email:
+        user_hint = f"No one Okta user has {who}'s email ({email}): name their Okta login."
+    else:
+        user_hint = f"Slack has no email for {who}: name their Okta login, email or short name."
     if not apps:
         app_hint = "The message names no app of the org: name it (its label or name, as in Okta)."
     elif len(apps) == 1:
@@ -57,7 +59,7 @@ def diagnose_modal(
                     MarkdownTextObject(text=f"> {escape(clip(excerpt, EXCERPT)) or '(no text)'}")
                 ]
             ),
-            _input(USER, "Okta user", email, user_hint),
+            _input(USER, "Okta user", login, user_hint),
             _input(APP, "App", apps[0].label if apps else None, app_hint),
             _input(
                 ATTRIBUTE,

@@ -150,6 +150,10 @@ class Keys:
         (string, forever)."""
         return f"{self.prefix}watch-cursor:{org}"
 
+    def watch_changed(self, user_id: str) -> str:
+        """The Okta attributes a user's pending profile changes named (set, 7 days)."""
+        return f"{self.prefix}watch-changed:{user_id}"
+
     @property
     def watch_due(self) -> str:
         """Users whose profile changed, by when to check it reached their apps (zset)."""

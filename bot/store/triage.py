@@ -119,9 +119,25 @@ class TriageStore:
         key = self._keys.triage_summary(app_id, cause)
         await self._redis.set(key, post.stored(), ex=int(window))
 
-    async def follow_up(self, user_id: str, due: float) -> None:
-        """Check `user_id`'s apps at `due` (a later change moves it later: the grace restarts)."""
-        await self._redis.zadd(self._keys.watch_due, {user_id: due})
+    async def follow_up(self, user_id: str, due: float, attributes: frozenset[str]) -> None:
+        """Check `user_id`'s apps at `due` for the changed `attributes` (a later change moves
+        it later: the grace restarts, and the attributes add up)."""
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.zadd(self._keys.watch_due, {user_id: due})
+        if attributes:
+            key = self._keys.watch_changed(user_id)
+            pipe.sadd(key, *sorted(attributes))
+            pipe.expire(key, KEEP_FOR)
+        await pipe.execute()
+
+    async def changed(self, user_id: str) -> frozenset[str]:
+        """The attributes named by the user's changes now due, forgotten at once."""
+        key = self._keys.watch_changed(user_id)
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.smembers(key)
+        pipe.delete(key)
+        names, _ = await pipe.execute()
+        return frozenset(as_text(n) for n in names)
 
     async def due(self, now: float, limit: int = 50) -> list[str]:
         return [as_text(u) for u in await self._due(keys=[self._keys.watch_due], args=[now, limit])]

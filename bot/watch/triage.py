@@ -21,9 +21,11 @@ from bot.store.triage import Post
 from bot.watch import render
 from bot.watch.triggers import AuthFailed, FailedPush, ProfileChanged, Pushed, trigger_of
 from checks import parse
+from checks.attributes import EQUIVALENTS
 from checks.common import might_provision
 from checks.diagnose import diagnose
 from checks.errors import AttrsyncError
+from checks.expressions import CannotEvaluate, referenced_attributes
 from checks.facts import Facts
 from checks.model import App, Report
 from checks.rate_budget import background
@@ -70,15 +72,15 @@ class Triage:
                 await self._app_failure(channel, trigger)
             elif isinstance(trigger, ProfileChanged):
                 # The grace runs from the change (a replayed or late event may be due at once).
-                changed = trigger.published.timestamp() if trigger.published else self._now()
+                at = trigger.published.timestamp() if trigger.published else self._now()
                 grace = self._services.settings.watch_grace
-                await self._store.follow_up(trigger.user_id, changed + grace)
+                await self._store.follow_up(trigger.user_id, at + grace, trigger.attributes)
             await self._store.ack([item.entry])
-        due = await self._store.due(self._now(), limit=DUE_AT_ONCE)
-        if len(due) > BULK:
-            await self._changed_many(channel, set(due))
+        users = await self._store.due(self._now(), limit=DUE_AT_ONCE)
+        if len(users) > BULK:
+            await self._changed_many(channel, set(users))
         else:
-            for user_id in due:
+            for user_id in users:
                 await self._changed(channel, user_id)
         return len(delivered)
 
@@ -94,9 +96,28 @@ class Triage:
         except AttrsyncError as exc:
             log.warning("triage: the apps of %s could not be read: %s", user_id, exc)
             return
+        changed = await self._store.changed(user_id)
         for app in apps:
             if isinstance(app, dict) and isinstance(app.get("id"), str):
-                await self._triage(channel, user_id, app["id"], PROFILE_CHANGE)
+                facts = self._facts(user_id, app["id"])
+                if await self._concerns(facts, changed):
+                    await self._triage(channel, user_id, app["id"], PROFILE_CHANGE, facts)
+
+    async def _concerns(self, facts: Facts, changed: frozenset[str]) -> bool:
+        """Whether the app's mapping reads one of the changed attributes (when the change
+        named none, or the mapping cannot be read, the app is looked at all the same)."""
+        if not changed:
+            return True
+        try:
+            with background():
+                mapping = await facts.mapping()
+        except AttrsyncError:
+            return True
+        if mapping is None:
+            return True  # no mapping at all: the diagnosis says so
+        reads = {name for p in mapping.properties.values() for name in _reads(p.expression)}
+        reads |= {EQUIVALENTS.get(name, name) for name in mapping.properties}
+        return bool(reads & changed)
 
     async def _changed_many(self, channel: str, users: set[str]) -> None:
         """Many changes due at once (a bulk import): rather than each user's apps and a
@@ -148,25 +169,26 @@ class Triage:
                     outcome.summary,
                 )
 
-    async def _triage(self, channel: str, user_id: str, app_id: str, why: str) -> None:
-        report = await self._diagnosed(user_id, app_id)
+    async def _triage(
+        self, channel: str, user_id: str, app_id: str, why: str, facts: Facts | None = None
+    ) -> None:
+        report = await self._diagnosed(user_id, app_id, facts)
         if report is not None and report.verdict.check is not None:
             cause, summary = report.verdict.check, report.verdict.summary
             await self._report(channel, user_id, app_id, cause, why, summary, report)
 
-    async def _diagnosed(self, user_id: str, app_id: str) -> Report | None:
+    def _facts(self, user_id: str, app_id: str) -> Facts:
         services = self._services
+        return Facts(
+            services.okta, user_id, app_id, now=services.clock(), cache=services.store.facts
+        )
+
+    async def _diagnosed(
+        self, user_id: str, app_id: str, facts: Facts | None = None
+    ) -> Report | None:
         try:
             with background():
-                return await diagnose(
-                    Facts(
-                        services.okta,
-                        user_id,
-                        app_id,
-                        now=services.clock(),
-                        cache=services.store.facts,
-                    )
-                )
+                return await diagnose(facts or self._facts(user_id, app_id))
         except AttrsyncError as exc:
             log.warning("triage of %s in %s could not run: %s", user_id, app_id, exc)
             return None
@@ -229,8 +251,7 @@ class Triage:
 
     async def _label(self, app_id: str) -> str:
         """The app's label (its facts are cached), else its id."""
-        services = self._services
-        facts = Facts(services.okta, "-", app_id, now=services.clock(), cache=services.store.facts)
+        facts = self._facts("-", app_id)
         try:
             with background():
                 return (await facts.app()).label
@@ -267,3 +288,10 @@ class Triage:
 
     def _now(self) -> float:
         return self._services.clock().timestamp()
+
+
+def _reads(expression: str) -> frozenset[str]:
+    try:
+        return referenced_attributes(expression)
+    except CannotEvaluate:
+        return frozenset()

@@ -24,6 +24,7 @@ from bot.slack.modal import APP, ATTRIBUTE, USER, diagnose_modal, submitted_valu
 from bot.slack.parser import Why
 from checks import parse
 from checks.errors import AttrsyncError, OktaError
+from checks.facts import quoted
 from checks.model import App
 
 CALLBACK = "diagnose_message"
@@ -51,10 +52,12 @@ class MessageShortcut:
         text = field(message, "text") or ""
         author = field(message, "user")
         email = await self._email(author) if author else None
+        login = await self._okta_login(email) if email else None
         apps = await self._apps()
         view = diagnose_modal(
             author=author,
             email=email,
+            login=login,
             apps=apps_named(text, apps),
             attribute=attribute_named(text),
             excerpt=text,
@@ -111,6 +114,21 @@ class MessageShortcut:
             log.warning("no Slack profile for a message's author: %s", slack_error(exc))
             return None
         return field(found.data, "user", "profile", "email")
+
+    async def _okta_login(self, email: str) -> str | None:
+        """The login of the one Okta user with this email, if there is exactly one."""
+        query: dict[str, str | int] = {"search": f"profile.email eq {quoted(email)}", "limit": 2}
+        try:
+            found = await self.services.okta.get_all("/api/v1/users", query, max_items=2)
+        except AttrsyncError as exc:
+            log.warning("the Okta user of a message's author could not be looked up: %s", exc)
+            return None
+        if len(found) != 1:
+            return None
+        try:
+            return parse.user(found[0]).login
+        except OktaError:
+            return None
 
     async def _apps(self) -> list[App]:
         """The org's active apps, to recognise their names in the message (cached like the
