@@ -44,10 +44,19 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from bot.demo.crowd import crowd_app
+from bot.demo.crowd import (
+    FAILED_PUSH,
+    FIRST,
+    IN_SYNC,
+    LAST,
+    NEW_TITLE,
+    UNLINKED,
+    add_member,
+    crowd_app,
+)
 from bot.demo.server import FakeOkta, serve
 from bot.demo.state import OrgState
 from checks.okta import OktaClient, OktaSettings
@@ -57,9 +66,6 @@ from checks.scan_tally import Tally
 
 TOKEN = "bench-token"
 APP = "salesforce"
-FIRST = ("Ana", "Ben", "Chen", "Dara", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jo", "Kai", "Lena")
-LAST = ("Adams", "Baker", "Cruz", "Diaz", "Evans", "Fox", "Gray", "Hill", "Ito", "Jones", "Khan")
-TITLES = ("Account Executive", "Sales Engineer", "Solutions Architect", "Sales Manager")
 NO_EXTERNAL_ID = 0.10
 TITLE_CHANGED = 0.05
 PUSH_FAILED = 0.005
@@ -76,50 +82,23 @@ def build_org(users: int, now: datetime) -> OrgState:
 
 def add_crowd(org: OrgState, name: str, label: str, users: int, now: datetime) -> None:
     """A provisioned app of `users` assigned users, in the mix the module docstring says,
-    built with the OrgState builders on bot/demo/crowd.py's app, as it builds its 240 users."""
+    built as bot/demo/crowd.py builds the demo's 240."""
     rng = random.Random(4711)
     app = crowd_app(org, name, label, now)
     for n in range(users):
-        first, last, title = rng.choice(FIRST), rng.choice(LAST), rng.choice(TITLES)
-        created = now - timedelta(days=rng.uniform(30, 600))
-        user = org.add_user(
-            f"{first.lower()}.{last.lower()}{n:06d}.{name}",
-            first,
-            last,
-            profile={"title": title},
-            created=created - timedelta(days=1),
-            last_updated=created - timedelta(days=1),
+        draw = rng.random()
+        kind = (
+            UNLINKED
+            if draw < NO_EXTERNAL_ID
+            else NEW_TITLE
+            if draw < NO_EXTERNAL_ID + TITLE_CHANGED
+            else FAILED_PUSH
+            if draw < NO_EXTERNAL_ID + TITLE_CHANGED + PUSH_FAILED
+            else IN_SYNC
         )
-        kind = rng.random()
-        if kind < NO_EXTERNAL_ID:
-            org.assign(
-                app, user, external_id=None, sync_state="OUT_OF_SYNC", last_sync=None,
-                created=created,
-            )  # fmt: skip
-            continue
-        synced = created + timedelta(days=1)
-        org.assign(app, user, created=created, last_updated=synced, last_sync=synced)
-        kind -= NO_EXTERNAL_ID
-        if kind < TITLE_CHANGED:
-            changed = now - timedelta(hours=rng.uniform(2, 120))
-            org.change_profile(user, {"title": "Senior " + title}, at=changed)
-            # The push went out, carrying the app user's title as it was: create only.
-            org.push_succeeded(app["id"], user, changed + timedelta(minutes=1))
-        elif kind < TITLE_CHANGED + PUSH_FAILED:
-            changed = now - timedelta(hours=rng.uniform(2, 48))
-            org.change_profile(user, {"lastName": last + "-Lee"}, at=changed)
-            app_user = org.app_users[(app["id"], user["id"])]
-            app_user["profile"]["lastName"] = last + "-Lee"
-            app_user["syncState"] = "ERROR"
-            org.log_push(
-                app,
-                user,
-                changed + timedelta(minutes=1),
-                "FAILURE",
-                legacy="app.api.error.push_profile_update",
-                reason=f"Automatic profile push of user {first} {last}-Lee to app {label} "
-                f"failed: INVALID_FIELD: LastName contains a character {label} does not accept",
-            )
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        login = f"{first.lower()}.{last.lower()}{n:06d}.{name}"
+        add_member(org, app, login, first, last, kind, rng, now)
 
 
 def _traffic(fake: FakeOkta) -> dict[str, Any]:

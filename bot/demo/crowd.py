@@ -51,50 +51,73 @@ def add_salesforce(org: OrgState, now: datetime) -> None:
     rng = random.Random(4711)
     app = crowd_app(org, "salesforce", "Salesforce", now)
     for n in range(USERS):
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        title = rng.choice(TITLES)
-        login = f"{first.lower()}.{last.lower()}{n:03d}"
-        created = now - timedelta(days=rng.uniform(30, 600))
-        user = org.add_user(
-            login,
-            first,
-            last,
-            profile={"title": title},
-            created=created - timedelta(days=1),
-            last_updated=created - timedelta(days=1),
-        )
         if n < BEFORE_PROVISIONING:
-            org.assign(
-                app,
-                user,
-                external_id=None,
-                sync_state="OUT_OF_SYNC",
-                last_sync=None,
-                created=created,
-            )
-            continue
-        synced = created + timedelta(days=1)
-        org.assign(app, user, created=created, last_updated=synced, last_sync=synced)
-        if n < BEFORE_PROVISIONING + TITLE_CHANGED:
-            changed = now - timedelta(hours=rng.uniform(2, 120))
-            promoted = "Senior " + title if not title.startswith("Senior") else title
-            org.change_profile(user, {"title": promoted}, at=changed)
-            # The push went out, carrying the app user's title as it was: create only.
-            org.push_succeeded(app["id"], user, changed + timedelta(minutes=1))
+            kind = UNLINKED
+        elif n < BEFORE_PROVISIONING + TITLE_CHANGED:
+            kind = NEW_TITLE
         elif n < BEFORE_PROVISIONING + TITLE_CHANGED + PUSH_FAILED:
-            changed = now - timedelta(hours=rng.uniform(2, 48))
-            org.change_profile(user, {"lastName": last + "-Lee"}, at=changed)
-            app_user = org.app_users[(app["id"], user["id"])]
-            app_user["profile"]["lastName"] = last + "-Lee"
-            app_user["syncState"] = "ERROR"
-            org.log_push(
-                app,
-                user,
-                changed + timedelta(minutes=1),
-                "FAILURE",
-                legacy="app.api.error.push_profile_update",
-                reason=(
-                    f"Automatic profile push of user {first} {last}-Lee to app Salesforce failed: "
-                    "INVALID_FIELD: LastName contains a character Salesforce does not accept"
-                ),
-            )
+            kind = FAILED_PUSH
+        else:
+            kind = IN_SYNC
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        add_member(org, app, f"{first.lower()}.{last.lower()}{n:03d}", first, last, kind, rng, now)
+
+
+UNLINKED, NEW_TITLE, FAILED_PUSH, IN_SYNC = "unlinked", "new title", "failed push", "in sync"
+
+
+def add_member(
+    org: OrgState,
+    app: JSON,
+    login: str,
+    first: str,
+    last: str,
+    kind: str,
+    rng: random.Random,
+    now: datetime,
+) -> JSON:
+    """A user assigned to a crowd app: assigned before provisioning was on (`UNLINKED`), whose
+    title changed since (`NEW_TITLE`: the create-only mapping kept the old one), whose last
+    push failed (`FAILED_PUSH`), or `IN_SYNC`."""
+    title = rng.choice(TITLES)
+    created = now - timedelta(days=rng.uniform(30, 600))
+    user = org.add_user(
+        login,
+        first,
+        last,
+        profile={"title": title},
+        created=created - timedelta(days=1),
+        last_updated=created - timedelta(days=1),
+    )
+    if kind == UNLINKED:
+        org.assign(
+            app, user, external_id=None, sync_state="OUT_OF_SYNC", last_sync=None, created=created
+        )
+        return user
+    synced = created + timedelta(days=1)
+    org.assign(app, user, created=created, last_updated=synced, last_sync=synced)
+    if kind == NEW_TITLE:
+        changed = now - timedelta(hours=rng.uniform(2, 120))
+        promoted = "Senior " + title if not title.startswith("Senior") else title
+        org.change_profile(user, {"title": promoted}, at=changed)
+        # The push went out, carrying the app user's title as it was: create only.
+        org.push_succeeded(app["id"], user, changed + timedelta(minutes=1))
+    elif kind == FAILED_PUSH:
+        changed = now - timedelta(hours=rng.uniform(2, 48))
+        org.change_profile(user, {"lastName": last + "-Lee"}, at=changed)
+        app_user = org.app_users[(app["id"], user["id"])]
+        app_user["profile"]["lastName"] = last + "-Lee"
+        app_user["syncState"] = "ERROR"
+        label = app["label"]
+        org.log_push(
+            app,
+            user,
+            changed + timedelta(minutes=1),
+            "FAILURE",
+            legacy="app.api.error.push_profile_update",
+            reason=(
+                f"Automatic profile push of user {first} {last}-Lee to app {label} failed: "
+                f"INVALID_FIELD: LastName contains a character {label} does not accept"
+            ),
+        )
+    return user
