@@ -84,10 +84,13 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("worker %s started", self.name)
+        # Triage reads its own stream in its own loop: an event is looked at as it arrives,
+        # not when the jobs stream's blocking read next times out.
+        triage = asyncio.create_task(self._triage.run(stop))
         try:
             while not stop.is_set():
                 try:
-                    await self.work_once()
+                    await self.work_once(triage=False)
                 except RedisError:
                     log.warning("worker cannot reach Redis; retrying in a second")
                     await _pause(stop, 1)
@@ -95,6 +98,9 @@ class Worker:
                     log.exception("worker job failed; it stays pending and will be retried")
                     await _pause(stop, 5)
         finally:
+            triage.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await triage
             for task in self._long.values():
                 task.cancel()  # its lease is released; another worker resumes where it was
             await asyncio.gather(*self._long.values(), return_exceptions=True)
@@ -106,14 +112,14 @@ class Worker:
         worker cancels them)."""
         await asyncio.gather(*self._long.values())
 
-    async def work_once(self) -> int:
+    async def work_once(self, *, triage: bool = True) -> int:
         """Run what is due: Okta's events to triage, runs whose worker died, stalled runs due
         again, then new ones. Returns how many jobs and events it looked at."""
         await self._jobs.ensure_group()
         await self._tidy()
         await expire_due(self._services)
         await self._approvals.promote_retries()
-        triaged = await self._triage.work_once()
+        triaged = await self._triage.work_once() if triage else 0
         # Taken over only once idle for a lease: by then a live worker would have renewed it.
         jobs = await self._jobs.take_over(self.name, self._leases.ttl_ms)
         if not jobs:

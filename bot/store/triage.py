@@ -71,15 +71,20 @@ class TriageStore:
         with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists already
             await self._redis.xgroup_create(self._keys.events, GROUP, id="0", mkstream=True)
 
-    async def read(self, consumer: str, count: int, idle_ms: int) -> list[Delivered]:
-        """Events a dead consumer left (idle for `idle_ms`), else new ones."""
+    async def read(
+        self, consumer: str, count: int, idle_ms: int, block_ms: int | None = None
+    ) -> list[Delivered]:
+        """Events a dead consumer left (idle for `idle_ms`), else new ones (waiting up to
+        `block_ms` for the first)."""
         stream = self._keys.events
         claimed: Any = await self._redis.xautoclaim(
             stream, GROUP, consumer, idle_ms, "0-0", count=count
         )
         entries = claimed[1]
         if not entries:
-            fresh: Any = await self._redis.xreadgroup(GROUP, consumer, {stream: ">"}, count=count)
+            fresh: Any = await self._redis.xreadgroup(
+                GROUP, consumer, {stream: ">"}, count=count, block=block_ms
+            )
             entries = [entry for _, listed in fresh or [] for entry in listed]
         return [Delivered(as_text(entry), _event(fields)) for entry, fields in entries]
 

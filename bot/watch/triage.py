@@ -11,7 +11,12 @@ Scan button, instead of a flood.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from typing import Any
+
+from redis.exceptions import RedisError
 
 from bot.runtime.services import Services
 from bot.slack.answers import Question, post_report
@@ -54,27 +59,34 @@ class Triage:
         self._consumer = consumer
         self._idle_ms = idle_ms
 
-    async def work_once(self) -> int:
-        """Triage the events queued since the last time, and the changes now due; how many
-        events it looked at. Off without ATTRSYNC_TRIAGE_CHANNEL."""
+    async def run(self, stop: asyncio.Event, block_ms: int = 1_000) -> None:
+        """Triage as events arrive (a blocking read wakes at once) until `stop`."""
+        if self._services.settings.triage_channel is None:
+            return
+        while not stop.is_set():
+            try:
+                await self.work_once(block_ms)
+            except RedisError:
+                log.warning("triage cannot reach Redis; the queued events wait")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1)
+
+    async def work_once(self, block_ms: int | None = None) -> int:
+        """Triage the events queued since the last time (waiting up to `block_ms` for one),
+        and the changes now due; how many events it looked at. Off without
+        ATTRSYNC_TRIAGE_CHANNEL."""
         channel = self._services.settings.triage_channel
         if channel is None:
             return 0
         await self._store.ensure_group()
-        delivered = await self._store.read(self._consumer, BATCH, self._idle_ms)
+        delivered = await self._store.read(self._consumer, BATCH, self._idle_ms, block_ms)
         for item in delivered:
-            trigger = trigger_of(item.event) if item.event is not None else None
-            if isinstance(trigger, FailedPush):
-                await self._triage(channel, trigger.user_id, trigger.app_id, "a failed push")
-            elif isinstance(trigger, Pushed):
-                await self._resolved(trigger.user_id, trigger.app_id)
-            elif isinstance(trigger, AuthFailed):
-                await self._app_failure(channel, trigger)
-            elif isinstance(trigger, ProfileChanged):
-                # The grace runs from the change (a replayed or late event may be due at once).
-                at = trigger.published.timestamp() if trigger.published else self._now()
-                grace = self._services.settings.watch_grace
-                await self._store.follow_up(trigger.user_id, at + grace, trigger.attributes)
+            try:
+                await self._handle(channel, item.event)
+            except RedisError:
+                raise  # the event stays pending, and is taken again
+            except Exception:  # one event a bug chokes on must not hold up the others
+                log.exception("triage failed on an event; it is dropped")
             await self._store.ack([item.entry])
         users = await self._store.due(self._now(), limit=DUE_AT_ONCE)
         if len(users) > BULK:
@@ -83,6 +95,20 @@ class Triage:
             for user_id in users:
                 await self._changed(channel, user_id)
         return len(delivered)
+
+    async def _handle(self, channel: str, event: dict[str, Any] | None) -> None:
+        trigger = trigger_of(event) if event is not None else None
+        if isinstance(trigger, FailedPush):
+            await self._triage(channel, trigger.user_id, trigger.app_id, "a failed push")
+        elif isinstance(trigger, Pushed):
+            await self._resolved(trigger.user_id, trigger.app_id)
+        elif isinstance(trigger, AuthFailed):
+            await self._app_failure(channel, trigger)
+        elif isinstance(trigger, ProfileChanged):
+            # The grace runs from the change (a replayed or late event may be due at once).
+            at = trigger.published.timestamp() if trigger.published else self._now()
+            grace = self._services.settings.watch_grace
+            await self._store.follow_up(trigger.user_id, at + grace, trigger.attributes)
 
     async def _changed(self, channel: str, user_id: str) -> None:
         """A profile change's grace is over: look at every app the user is assigned to."""
