@@ -94,9 +94,16 @@ class AppScan:
 
     @classmethod
     async def open(
-        cls, okta: PageReader, app_query: str, *, now: datetime, page_size: int = PAGE_SIZE
+        cls,
+        okta: PageReader,
+        app_query: str,
+        *,
+        now: datetime,
+        page_size: int = PAGE_SIZE,
+        log: SystemLog | None = None,
     ) -> AppScan:
-        """Resolve the app (AppNotFound lists ambiguities) and read its app-level facts."""
+        """Resolve the app (AppNotFound lists ambiguities) and read its app-level facts; the
+        System Log too, unless `log` (read once for several apps) is given."""
         facts = Facts(okta, "-", app_query, now=now)
         app = await facts.app()
         feature, connection, schema, assigned, events = await asyncio.gather(
@@ -104,11 +111,15 @@ class AppScan:
             facts.connection(),
             facts.schema(),
             okta.get_all(f"/api/v1/apps/{app.id}/groups", {"limit": 200, "expand": "group"}),
-            okta.get_all("/api/v1/logs", _log_query(app, now), max_items=LOG_LIMIT + 1),
+            _events(okta, app, now) if log is None else _given(log),
         )
         parsed = tuple(
             sorted((parse.log_event(e) for e in events[:LOG_LIMIT]), key=_newest, reverse=True)
         )
+        if log is not None:
+            parsed = tuple(
+                e for e in parsed if app.id in e.target_ids or e.event_type == PROFILE_UPDATE
+            )
         app_facts = {
             "app": app,
             "feature": feature,
@@ -186,14 +197,29 @@ def described(exc: AppNotFound) -> str:
     return f"{exc}{listed} {exc.advice}" if listed else str(exc)
 
 
-def _log_query(app: App, now: datetime) -> dict[str, str | int]:
-    return {
+SystemLog = list[Any]
+"""System Log events as Okta sends them, newest first."""
+
+
+async def read_log(okta: PageReader, now: datetime, event_filter: str) -> SystemLog:
+    """The last week's events of the filter, newest first, up to LOG_LIMIT + 1 (the extra one
+    tells that there were more)."""
+    params: dict[str, str | int] = {
         "since": iso(now - LOG_WINDOW),
         "until": iso(now),
-        "filter": f'target.id eq "{app.id}" or eventType eq "{PROFILE_UPDATE}"',
+        "filter": event_filter,
         "sortOrder": "DESCENDING",
         "limit": 1000,
     }
+    return await okta.get_all("/api/v1/logs", params, max_items=LOG_LIMIT + 1)
+
+
+def _events(okta: PageReader, app: App, now: datetime) -> Awaitable[SystemLog]:
+    return read_log(okta, now, f'target.id eq "{app.id}" or eventType eq "{PROFILE_UPDATE}"')
+
+
+async def _given(log: SystemLog) -> SystemLog:
+    return log
 
 
 def _newest(event: LogEvent) -> datetime:

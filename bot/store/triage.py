@@ -144,6 +144,11 @@ class TriageStore:
         names, _ = await pipe.execute()
         return frozenset(as_text(n) for n in names)
 
+    async def forget_changed(self, users: set[str]) -> None:
+        """Drop what these users' changes named (they are looked at in every app)."""
+        if users:
+            await self._redis.delete(*(self._keys.watch_changed(u) for u in users))
+
     async def due(self, now: float, limit: int = 50) -> list[str]:
         return [as_text(u) for u in await self._due(keys=[self._keys.watch_due], args=[now, limit])]
 

@@ -24,7 +24,15 @@ from bot.slack.failures import SLACK_FAILURES, slack_error
 from bot.slack.parser import Why
 from bot.store.triage import Post
 from bot.watch import render
-from bot.watch.triggers import AuthFailed, FailedPush, ProfileChanged, Pushed, trigger_of
+from bot.watch.triggers import (
+    PROFILE_UPDATE,
+    PUSH,
+    AuthFailed,
+    FailedPush,
+    ProfileChanged,
+    Pushed,
+    trigger_of,
+)
 from checks import parse
 from checks.attributes import EQUIVALENTS
 from checks.common import might_provision
@@ -34,7 +42,7 @@ from checks.expressions import CannotEvaluate, referenced_attributes
 from checks.facts import Facts
 from checks.model import App, Report
 from checks.rate_budget import background
-from checks.scan import AppScan, Outcome, Page, scan_app
+from checks.scan import AppScan, Outcome, Page, SystemLog, read_log, scan_app
 from checks.scan_tally import Tally
 
 BURST_LIMIT = 5
@@ -42,6 +50,8 @@ BURST_WINDOW = 600.0
 BATCH = 100
 APPS_PER_USER = 50
 """The apps a changed user is checked in, at most (those they are assigned to)."""
+SUMMARY_EVERY = 5.0
+"""Seconds between two updates of a burst's message."""
 BULK = 20
 """More changes than this due at once are looked at by scanning the apps, not user by user."""
 DUE_AT_ONCE = 10_000
@@ -58,6 +68,9 @@ class Triage:
         self._store = services.store.triage
         self._consumer = consumer
         self._idle_ms = idle_ms
+        self._pending: dict[tuple[str, str], tuple[str, int, str]] = {}
+        """Burst messages to post or update: (app, cause) -> (channel, count, example)."""
+        self._sent: dict[tuple[str, str], float] = {}
 
     async def run(self, stop: asyncio.Event, block_ms: int = 1_000) -> None:
         """Triage as events arrive (a blocking read wakes at once) until `stop`."""
@@ -94,6 +107,7 @@ class Triage:
         else:
             for user_id in users:
                 await self._changed(channel, user_id)
+        await self._flush()
         return len(delivered)
 
     async def _handle(self, channel: str, event: dict[str, Any] | None) -> None:
@@ -157,15 +171,27 @@ class Triage:
         except AttrsyncError as exc:
             log.warning("triage: the apps could not be listed: %s", exc)
             return
+        await self._store.forget_changed(users)  # every app is looked at, whatever changed
+        try:
+            with background():
+                # One System Log read for all the apps: their pushes and the changes.
+                events = await read_log(
+                    self._services.okta,
+                    self._services.clock(),
+                    f'eventType eq "{PUSH}" or eventType eq "{PROFILE_UPDATE}"',
+                )
+        except AttrsyncError as exc:
+            log.warning("triage: the System Log could not be read: %s", exc)
+            return
         for raw in listed:
             try:
                 app = parse.app(raw)
             except AttrsyncError:
                 continue
             if might_provision(app):
-                await self._scan_for(channel, app, users)
+                await self._scan_for(channel, app, users, events)
 
-    async def _scan_for(self, channel: str, app: App, users: set[str]) -> None:
+    async def _scan_for(self, channel: str, app: App, users: set[str], events: SystemLog) -> None:
         services = self._services
         found: list[Outcome] = []
 
@@ -179,6 +205,7 @@ class Triage:
                     app.id,
                     now=services.clock(),
                     page_size=services.settings.scan_page_size,
+                    log=events,
                 )
                 await scan_app(scan, on_page=keep)
         except AttrsyncError as exc:
@@ -259,6 +286,24 @@ class Triage:
             await self._store.posted(user_id, app_id, cause, post)
 
     async def _summarize(
+        self, channel: str, app_id: str, cause: str, count: int, summary: str
+    ) -> None:
+        """Count one more user in the app's burst; the message follows at the end of the
+        pass (Slack allows about 50 updates of a message a minute, a bulk import is
+        thousands of users)."""
+        self._pending[(app_id, cause)] = (channel, count, summary)
+
+    async def _flush(self) -> None:
+        """Post or update the burst messages counted since, each at most every SUMMARY_EVERY."""
+        now = self._now()
+        for key, (channel, count, summary) in list(self._pending.items()):
+            if now - self._sent.get(key, -SUMMARY_EVERY) < SUMMARY_EVERY:
+                continue  # updated moments ago: the next pass says the new count
+            del self._pending[key]
+            self._sent[key] = now
+            await self._send_summary(channel, *key, count, summary)
+
+    async def _send_summary(
         self, channel: str, app_id: str, cause: str, count: int, summary: str
     ) -> None:
         message = render.burst(app_id, await self._label(app_id), cause, summary, count)
