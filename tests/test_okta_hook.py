@@ -4,6 +4,7 @@ once), and a Redis that cannot take them (503, so that Okta retries)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from collections.abc import AsyncIterator
@@ -127,3 +128,18 @@ async def test_redis_down_answers_503_so_okta_retries(
     async with running_bot(settings, slack) as bot:
         status, _ = await _post(bot, envelope(_failed_pushes(fake_okta), fake_okta.url))
     assert status == 503
+
+
+async def test_a_flood_is_queued_whole_and_once(
+    hooked: Bot, fake_okta: FakeOkta, redis: Redis
+) -> None:
+    """A thousand events in twenty deliveries, three of them delivered again by Okta."""
+    template = _failed_pushes(fake_okta)[0]
+    events = [dict(template, uuid=f"{n:08d}-0000-4000-8000-000000000000") for n in range(1000)]
+    deliveries = [events[i : i + 50] for i in range(0, 1000, 50)]
+    answers = await asyncio.gather(
+        *(_post(hooked, envelope(part, fake_okta.url)) for part in deliveries + deliveries[:3])
+    )
+    assert {status for status, _ in answers} == {200}
+    queued = await _queued(hooked, redis)
+    assert sorted(e["uuid"] for e in queued) == sorted(e["uuid"] for e in events)
