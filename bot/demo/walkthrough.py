@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
+from bot.demo import crowd
 from bot.demo.org import SCENARIOS, build_demo_org
 from bot.demo.server import serve
 from bot.terminal import render_text
@@ -36,6 +37,11 @@ async def walk(*, color: bool) -> int:
             report = await diagnose(facts)
             print(render_text(report, color=color, compact=number > 1), end="\n\n")
     print("Run any of them in full with: attrsync why USER APP --demo  (add --json for JSON)")
+    stuck = crowd.BEFORE_PROVISIONING + crowd.TITLE_CHANGED + crowd.PUSH_FAILED
+    print(
+        f"See a whole app at once with: attrsync scan salesforce --demo  "
+        f"({crowd.USERS} users, {stuck} of them stuck)"
+    )
     return 0
 
 
