@@ -142,4 +142,4 @@ async def test_a_flood_is_queued_whole_and_once(
     )
     assert {status for status, _ in answers} == {200}
     queued = await _queued(hooked, redis)
-    assert sorted(e["uuid"] for e in queued) == sorted(e["uuid"] for e in events)
+    assert sorted(str(e["uuid"]) for e in queued) == sorted(str(e["uuid"]) for e in events)
