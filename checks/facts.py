@@ -88,6 +88,15 @@ class Facts:
         self._wanted: set[str] = set()
         """Facts someone asked for (as opposed to fetched early on speculation)."""
 
+    @classmethod
+    def of_app(
+        cls, okta: OktaReader, app_query: str, *, now: datetime, cache: FactCache | None = None
+    ) -> Facts:
+        """Facts of an app alone (a scan, a label to show): there is no user to ask about."""
+        facts = cls(okta, "(no user)", app_query, now=now, cache=cache)
+        facts.know("user", UserNotFound("these facts are about an app, not a user"))
+        return facts
+
     def know(self, name: str, value: object) -> None:
         """Preset a fact (or, given an exception, its failure) instead of fetching it."""
         self._known[name] = value

@@ -104,7 +104,7 @@ class AppScan:
     ) -> AppScan:
         """Resolve the app (AppNotFound lists ambiguities) and read its app-level facts; the
         System Log too, unless `log` (read once for several apps) is given."""
-        facts = Facts(okta, "-", app_query, now=now)
+        facts = Facts.of_app(okta, app_query, now=now)
         app = await facts.app()
         feature, connection, schema, assigned, events = await asyncio.gather(
             facts.feature(),
@@ -146,7 +146,7 @@ class AppScan:
     async def app_findings(self) -> tuple[Finding, ...]:
         """The app-level checks, judged with a user the scan read (the last successful push
         the credentials check compares against is per user)."""
-        facts = self._facts("-")
+        facts = self._facts("(no user)")
         facts.know("user", self._example or UserNotFound("the app has no assigned users"))
         ran = [await run_check(check_id, run, facts) for check_id, run in APP_LEVEL]
         return tuple(finding for finding, _ in ran)

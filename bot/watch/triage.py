@@ -322,7 +322,10 @@ class Triage:
 
     async def _label(self, app_id: str) -> str:
         """The app's label (its facts are cached), else its id."""
-        facts = self._facts("-", app_id)
+        services = self._services
+        facts = Facts.of_app(
+            services.okta, app_id, now=services.clock(), cache=services.store.facts
+        )
         try:
             with background():
                 return (await facts.app()).label
