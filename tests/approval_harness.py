@@ -19,8 +19,18 @@ def worker(bot: Bot, **options: Any) -> Worker:
     return Worker(bot.services, **(defaults | options))
 
 
-async def click(bot: Bot, action_id: str, value: str, user: str, channel: str, ts: str) -> str:
-    """Click a button as `user`; returns the text answered to them only."""
+async def click(
+    bot: Bot,
+    action_id: str,
+    value: str,
+    user: str,
+    channel: str,
+    ts: str,
+    *,
+    selected: str | None = None,
+) -> str:
+    """Click a button as `user` (or, with `selected`, pick the option of that text and value
+    in a select menu); returns the text answered to them only."""
     response_url = bot.slack.new_response_url()
     body = block_action(
         action_id,
@@ -29,6 +39,7 @@ async def click(bot: Bot, action_id: str, value: str, user: str, channel: str, t
         channel_id=channel,
         message_ts=ts,
         response_url=response_url,
+        selected=selected,
     )
     status, _, _ = await bot.post(body)
     assert status == 200

@@ -19,7 +19,6 @@ from bot.store.bulk import BulkRecord, BulkState
 from tests.approval_harness import REQUESTER, click, worker
 from tests.bot_harness import APPROVER, Bot, new_channel
 from tests.fakes.slack import FakeSlack, SlackCall, UploadedFile
-from tests.fakes.slack_payloads import block_action
 
 N = crowd.BEFORE_PROVISIONING
 
@@ -210,24 +209,7 @@ async def test_rejecting_after_the_canary_changes_nobody_else(
 
 async def _choose(bot: Bot, value: str, text: str, user: str, channel: str, thread: str) -> str:
     """Pick an option of the canary menu as `user`; returns what they were told."""
-    response_url = bot.slack.new_response_url()
-    body = block_action(
-        CANARY,
-        value,
-        user_id=user,
-        channel_id=channel,
-        message_ts=thread,
-        response_url=response_url,
-        selected=text,
-    )
-    status, _, _ = await bot.post(body)
-    assert status == 200
-    for _ in range(500):
-        answers = [r for r in bot.slack.responses if r.url_id in response_url]
-        if answers:
-            return str(answers[-1].body.get("text"))
-        await asyncio.sleep(0.01)
-    raise AssertionError("nothing was said")
+    return await click(bot, CANARY, value, user, channel, thread, selected=text)
 
 
 @pytest.mark.usefixtures("working")
