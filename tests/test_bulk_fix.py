@@ -237,3 +237,18 @@ async def test_the_requester_can_name_another_canary(
     assert unassigned.endswith(chosen.user_id)
     said = await _choose(bot, f"{bulk_id}:{targets[5].user_id}", "x", REQUESTER, channel, thread)
     assert said == "The canary can only change before it is approved."
+
+
+@pytest.mark.usefixtures("working")
+async def test_two_approvers_clicking_at_once_start_one_canary(
+    bot: Bot, slack: FakeSlack, fake_okta: FakeOkta
+) -> None:
+    channel, thread, bulk_id = await _request_bulk(bot, slack)
+    said = await asyncio.gather(
+        *(click(bot, APPROVE, bulk_id, APPROVER, channel, thread) for _ in range(5))
+    )
+    assert sum(s.startswith("Approved: the canary is fixed first") for s in said) == 1
+    assert all(s.startswith(("Approved", "This bulk fix is")) for s in said)
+    record = await _bulk_state(bot, bulk_id, BulkState.CONFIRM)
+    assert len(record.approvals) == 1
+    assert len([r for r in fake_okta.requests if r.method == "DELETE"]) == 1

@@ -158,3 +158,17 @@ async def test_a_page_okta_refuses_ends_the_scan_incomplete_and_says_so(
     assert record.tally.listed == 40
     summary = str(slack.calls_to("chat.update")[-1].args["blocks"])
     assert "Incomplete.* Okta&#x27;s page 2" in summary or "Incomplete.* Okta's page 2" in summary
+
+
+async def test_scans_asked_at_once_start_one(bot: Bot, slack: FakeSlack) -> None:
+    asked = await asyncio.gather(*(_scan(bot) for _ in range(4)))
+    started = [said for _, _, said in asked if said.startswith("Scanning Salesforce")]
+    assert len(started) == 1
+    assert all(
+        said.startswith(("Scanning Salesforce", "A scan of Salesforce is already running"))
+        for _, _, said in asked
+    )
+    running = worker(bot)
+    await running.work_once()
+    await running.drain()
+    assert len(slack.uploaded_files) == 1
