@@ -47,6 +47,12 @@ class Settings:
     event_hook_secret: str | None = field(default=None, repr=False)
     """The Authorization header Okta's Event Hook sends (ATTRSYNC_EVENT_HOOK_SECRET); the
     hook's endpoint is off without it."""
+    event_hook_header: str = "Authorization"
+    """The header Okta's Event Hook carries the secret in (ATTRSYNC_EVENT_HOOK_HEADER): Okta
+    lets the admin name it, and a 4xx is never retried, so the two names must match."""
+    bulk_distinct_approvers: bool = False
+    """A bulk fix's confirm approval must come from another approver than its canary's
+    (ATTRSYNC_BULK_DISTINCT_APPROVERS)."""
     triage_channel: str | None = None
     watch_grace: float = 900.0
 
@@ -76,6 +82,8 @@ class Settings:
             okta_share=_share(env),
             scan_page_size=_page_size(env),
             event_hook_secret=_hook_secret(env),
+            event_hook_header=_header_name(env, "ATTRSYNC_EVENT_HOOK_HEADER", "Authorization"),
+            bulk_distinct_approvers=_flag(env, "ATTRSYNC_BULK_DISTINCT_APPROVERS"),
             triage_channel=_channel(env, "ATTRSYNC_TRIAGE_CHANNEL"),
             watch_grace=_positive(env, "ATTRSYNC_WATCH_GRACE", 900.0),
         )
@@ -199,6 +207,19 @@ def _hook_secret(env: Mapping[str, str]) -> str | None:
         # Okta sends it in a header on every delivery: a short one could be guessed.
         raise UsageError("ATTRSYNC_EVENT_HOOK_SECRET must be at least 16 characters long.")
     return raw or None
+
+
+_TOKEN_CHARS = frozenset(
+    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
+
+
+def _header_name(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name, "").strip() or default
+    # An HTTP field name is a token (RFC 9110 §5.1); anything else could never arrive.
+    if len(raw) > 64 or not set(raw) <= _TOKEN_CHARS:
+        raise UsageError(f"{name} must be an HTTP header name such as X-Okta-Secret, not {raw!r}.")
+    return raw
 
 
 def _page_size(env: Mapping[str, str]) -> int:
