@@ -65,6 +65,75 @@ async def test_the_one_time_verification(hooked: Bot) -> None:
         assert response.status == 401
 
 
+async def _raw_post(bot: Bot, header: bytes, body: bytes) -> bytes:
+    """A delivery sent byte by byte (HTTP clients refuse to send non-ASCII header values)."""
+    host, port = bot.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(
+        b"POST /okta/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        + header
+        + b"\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+        + body
+    )
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    await writer.wait_closed()
+    return status_line
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"Authorization: okta-hook-secret-0123456789\xff",
+        b"Authorization: \xc3\xa9\xc3\xa9\xc3\xa9",
+        b"Authorization: \x80\x81",
+        "Authorization: okta-hook-sécret".encode(),
+    ],
+)
+async def test_any_bytes_in_the_header_get_401_never_500(
+    hooked: Bot, fake_okta: FakeOkta, redis: Redis, header: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = json.dumps(envelope(_failed_pushes(fake_okta), fake_okta.url)).encode()
+    status_line = await _raw_post(hooked, header, body)
+    assert status_line.split()[1] == b"401", status_line
+    assert await _queued(hooked, redis) == []
+    assert "Traceback" not in caplog.text
+
+
+async def test_the_header_okta_sends_is_the_one_named(
+    fake_okta: FakeOkta, slack: FakeSlack, redis: Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Okta lets the admin name the header: with ATTRSYNC_EVENT_HOOK_HEADER=X-Okta-Secret, the
+    secret in that header is accepted and the same secret in Authorization is not; the
+    refusal's log line names the header expected, never the secret."""
+    settings = bot_settings(
+        fake_okta.url,
+        slack,
+        ATTRSYNC_EVENT_HOOK_SECRET=SECRET,
+        ATTRSYNC_EVENT_HOOK_HEADER="X-Okta-Secret",
+    )
+    body = json.dumps(envelope(_failed_pushes(fake_okta), fake_okta.url))
+    url_headers = {"Content-Type": "application/json"}
+    async with running_bot(settings, slack) as bot:
+        url = f"{bot.url}/okta/events"
+        async with bot.http.post(
+            url, data=body, headers=url_headers | {"Authorization": SECRET}
+        ) as response:
+            assert response.status == 401
+        assert await _queued(bot, redis) == []
+        assert "X-Okta-Secret" in caplog.text
+        assert SECRET not in caplog.text
+        async with bot.http.post(
+            url, data=body, headers=url_headers | {"x-okta-secret": SECRET}
+        ) as response:
+            assert response.status == 200
+        assert len(await _queued(bot, redis)) == len(_failed_pushes(fake_okta))
+        challenge = {"X-Okta-Verification-Challenge": "V", "X-Okta-Secret": "wrong"}
+        async with bot.http.get(url, headers=challenge) as response:
+            assert response.status == 401
+
+
 async def test_deliveries_are_queued_once_by_uuid(
     hooked: Bot, fake_okta: FakeOkta, redis: Redis
 ) -> None:

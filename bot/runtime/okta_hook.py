@@ -2,9 +2,10 @@
 
 Okta verifies the endpoint once with a GET carrying `X-Okta-Verification-Challenge` and expects
 the value back as `{"verification": …}`. Deliveries are POSTs of an envelope whose
-`data.events` are System Log events, authenticated only by the header the admin configured
-(there is no signature): it is compared in constant time, and anything else gets 401 with
-nothing queued. A delivery is answered as soon as its events are queued in Redis (Okta wants
+`data.events` are System Log events, authenticated only by the header the admin named and its
+secret (ATTRSYNC_EVENT_HOOK_HEADER, ATTRSYNC_EVENT_HOOK_SECRET; there is no signature): its
+raw bytes are compared in constant time, and anything else gets 401 with nothing queued (Okta
+does not retry a 4xx, so the refusal's log line names the header it expected). A delivery is answered as soon as its events are queued in Redis (Okta wants
 an answer within seconds and retries once); an event seen before, by its `uuid`, is not queued
 again. A malformed envelope gets 400; a Redis that cannot take the events, 503 (Okta retries).
 """
@@ -35,22 +36,29 @@ def add_okta_hook(app: web.Application, services: Services) -> None:
     if secret is None:
         return
     expected = secret.encode()
+    header = services.settings.event_hook_header
+    wanted = header.casefold().encode()
+    missing = f"the configured {header} header (ATTRSYNC_EVENT_HOOK_HEADER) with its secret"
+
+    def given(request: web.Request) -> list[bytes]:
+        # The raw bytes: whatever a client sends (non-ASCII included) is compared, never decoded.
+        return [value for name, value in request.raw_headers if name.lower() == wanted]
 
     def authentic(request: web.Request) -> bool:
-        given = request.headers.getall("Authorization", [])
-        return len(given) == 1 and hmac.compare_digest(given[0].encode(), expected)
+        values = given(request)
+        return len(values) == 1 and hmac.compare_digest(values[0], expected)
 
     async def verify(request: web.Request) -> web.Response:
         challenge = request.headers.get(CHALLENGE, "")
-        if "Authorization" in request.headers and not authentic(request):
-            return _refuse(401, "an Okta hook verification with the wrong Authorization")
-        if not challenge or len(challenge) > MAX_CHALLENGE:
+        if given(request) and not authentic(request):
+            return _refuse(401, f"an Okta hook verification without {missing}")
+        if not (0 < len(challenge) <= MAX_CHALLENGE and challenge.isascii()):
             return _refuse(400, f"an Okta hook verification without a usable {CHALLENGE}")
         return web.json_response({"verification": challenge})
 
     async def deliver(request: web.Request) -> web.Response:
         if not authentic(request):
-            return _refuse(401, "an Okta hook delivery without the configured Authorization")
+            return _refuse(401, f"an Okta hook delivery without {missing}")
         try:
             events = _events(json.loads(await request.read()))
         except web.HTTPRequestEntityTooLarge:
