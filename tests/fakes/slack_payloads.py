@@ -453,12 +453,29 @@ class _Blocks:
             if not isinstance(initial, str) or len(initial) > 3000:
                 self.fail("must be a string of at most 3000 characters", f"{pointer}/initial_value")
         if element["type"] == "static_select":
-            self.text(element.get("placeholder"), 150, f"{pointer}/placeholder", plain=True)
-            options = self.items(element.get("options"), 100, f"{pointer}/options")
-            for i, option in enumerate(options):
-                at = f"{pointer}/options/{i}"
-                self.text(option.get("text"), 75, f"{at}/text", plain=True)
-                self.length(option.get("value"), 150, f"{at}/value")
+            self.static_select(element, pointer)
+
+    def static_select(self, element: JSON, pointer: str) -> None:
+        """https://docs.slack.dev/reference/block-kit/block-elements/select-menu-element and
+        https://docs.slack.dev/reference/block-kit/composition-objects/option-object: at most
+        100 options, each a plain_text text of at most 75 characters and a unique value of at
+        most 150; an initial_option that exactly matches one of the options."""
+        if "placeholder" in element:
+            self.text(element["placeholder"], 150, f"{pointer}/placeholder", plain=True)
+        options = self.items(element.get("options"), 100, f"{pointer}/options")
+        values: set[str] = set()
+        for i, option in enumerate(options):
+            at = f"{pointer}/options/{i}"
+            if not isinstance(option, dict):
+                self.fail("must be an option object", at)
+                continue
+            self.text(option.get("text"), 75, f"{at}/text", plain=True)
+            self.length(option.get("value"), 150, f"{at}/value")
+            if str(option.get("value")) in values:
+                self.fail("option values must be unique", f"{at}/value")
+            values.add(str(option.get("value")))
+        if "initial_option" in element and element["initial_option"] not in options:
+            self.fail("must exactly match one of the options", f"{pointer}/initial_option")
 
     def block(self, block: Any, pointer: str) -> None:
         kind = block.get("type") if isinstance(block, dict) else None
@@ -542,7 +559,11 @@ def view_submission_payload(
 ) -> JSON:
     """A `view_submission`: `user_id` submitted the modal `view` (as views.open answered it)
     with `values` by action_id, in Slack's `state.values[block_id][action_id]` shape:
-    https://docs.slack.dev/reference/interaction-payloads/view-interactions-payload"""
+    https://docs.slack.dev/reference/interaction-payloads/view-interactions-payload
+
+    A text input's value is the text; a static select's is the `value` of the option chosen
+    (a person can choose only an option the menu offers), which Slack sends as the whole
+    option in `selected_option`, the initial one when the menu was left alone, else null."""
     state: dict[str, dict[str, JSON]] = {}
     for block in view.get("blocks", []):
         element = block.get("element") if block.get("type") == "input" else None
@@ -550,7 +571,9 @@ def view_submission_payload(
             continue
         action_id = element.get("action_id", "")
         entry: JSON = {"type": element.get("type")}
-        if action_id in values:
+        if element.get("type") == "static_select":
+            entry["selected_option"] = _chosen(element, values.get(action_id))
+        elif action_id in values:
             entry["value"] = values[action_id] or None
         state[block["block_id"]] = {action_id: entry}
     submitted = {**view, "state": {"values": state}}
@@ -566,6 +589,16 @@ def view_submission_payload(
         "is_enterprise_install": False,
         "enterprise": None,
     }
+
+
+def _chosen(select: JSON, value: str | None) -> JSON | None:
+    if value is None:
+        initial = select.get("initial_option")
+        return dict(initial) if isinstance(initial, dict) else None
+    for option in select.get("options", []):
+        if option.get("value") == value:
+            return dict(option)
+    raise ValueError(f"the menu {select.get('action_id')!r} offers no option valued {value!r}")
 
 
 message_shortcut = _encoded(

@@ -5,9 +5,10 @@ name what could not be guessed), and the report goes into the message's thread."
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from typing import Any
+from typing import Any, Final
 
 from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -18,17 +19,19 @@ from bot.slack import render
 from bot.slack.answers import Question, answer
 from bot.slack.blockkit import Message
 from bot.slack.failures import SLACK_FAILURES, slack_error
-from bot.slack.guess import apps_named, attribute_named
+from bot.slack.guess import AppGuess, candidates, guess_app, guess_attribute
 from bot.slack.listeners.payloads import field
-from bot.slack.modal import APP, ATTRIBUTE, USER, diagnose_modal, submitted_value
+from bot.slack.modal import APP, ATTRIBUTE, USER, diagnose_modal, is_menu, submitted_value
 from bot.slack.parser import Why
 from checks import parse
 from checks.errors import AttrsyncError, OktaError
 from checks.facts import quoted
-from checks.model import App
+from checks.model import App, User
 
 CALLBACK = "diagnose_message"
 ASKED = "Diagnose with attrsync"
+APPS_LISTED: Final = 1000
+"""At most this many apps are read for a guess (a page holds 200)."""
 
 log = logging.getLogger(__name__)
 
@@ -50,19 +53,8 @@ class MessageShortcut:
             log.warning("a message shortcut without its trigger, channel or message; ignored")
             return
         text = field(message, "text") or ""
-        author = field(message, "user")
-        email = await self._email(author) if author else None
-        login = await self._okta_login(email) if email else None
-        apps = await self._apps()
-        view = diagnose_modal(
-            author=author,
-            email=email,
-            login=login,
-            apps=apps_named(text, apps),
-            attribute=attribute_named(text),
-            excerpt=text,
-            metadata=json.dumps({"channel": channel, "thread": field(message, "thread_ts") or ts}),
-        )
+        where = json.dumps({"channel": channel, "thread": field(message, "thread_ts") or ts})
+        view = await self._modal(text, field(message, "user"), where)
         try:
             await client.views_open(trigger_id=trigger, view=view)
         except SLACK_FAILURES as exc:
@@ -76,7 +68,11 @@ class MessageShortcut:
         if not user:
             errors[USER] = "Name the Okta user: a login, email or short name."
         if not app:
-            errors[APP] = "Name the app: its label or name, as in Okta."
+            errors[APP] = (
+                "Choose the app."
+                if is_menu(view, APP)
+                else "Name the app: its label or name, as in Okta."
+            )
         if errors:
             await ack(response_action="errors", errors=errors)
             return
@@ -107,6 +103,29 @@ class MessageShortcut:
         await privately(render.notice("Diagnosing…"))
         await answer(self.services, question, privately)
 
+    async def _modal(self, text: str, author: str | None, metadata: str) -> dict[str, Any]:
+        """The modal for a message: its author's Okta user, and the app and attribute guessed
+        among the apps Okta provisions to them (the org's other apps are only recognised)."""
+        email = await self._email(author) if author else None
+        user = await self._okta_user(email) if email else None
+        mine, org = await asyncio.gather(
+            self._apps(f'user.id eq "{user.id}"', f"apps:user:{user.id}") if user else _none(),
+            self._apps('status eq "ACTIVE"', "apps:active"),
+        )
+        choices = candidates(mine) if mine is not None else None
+        chosen = {app.id for app in choices or ()}
+        others = [app for app in org or () if app.id not in chosen]
+        return diagnose_modal(
+            author=author,
+            email=email,
+            login=user.login if user else None,
+            apps=choices,
+            guess=guess_app(text, choices, others) if choices else AppGuess(None),
+            attribute=guess_attribute(text, [*(mine or ()), *others]),
+            excerpt=text,
+            metadata=metadata,
+        )
+
     async def _email(self, author: str) -> str | None:
         try:
             found = await self.services.slack.users_info(user=author)
@@ -115,8 +134,8 @@ class MessageShortcut:
             return None
         return field(found.data, "user", "profile", "email")
 
-    async def _okta_login(self, email: str) -> str | None:
-        """The login of the one Okta user with this email, if there is exactly one."""
+    async def _okta_user(self, email: str) -> User | None:
+        """The one Okta user with this email, if there is exactly one."""
         query: dict[str, str | int] = {"search": f"profile.email eq {quoted(email)}", "limit": 2}
         try:
             found = await self.services.okta.get_all("/api/v1/users", query, max_items=2)
@@ -126,25 +145,25 @@ class MessageShortcut:
         if len(found) != 1:
             return None
         try:
-            return parse.user(found[0]).login
+            return parse.user(found[0])
         except OktaError:
             return None
 
-    async def _apps(self) -> list[App]:
-        """The org's active apps, to recognise their names in the message (cached like the
-        other app-level facts)."""
-        key = f"{self.services.okta.org_url}|apps:active"
+    async def _apps(self, okta_filter: str, name: str) -> list[App] | None:
+        """The apps Okta lists for a filter (cached like the other app-level facts); None
+        when they cannot be read, which is not the same as none."""
+        key = f"{self.services.okta.org_url}|{name}"
         cache = self.services.store.facts
         try:
             listed = await cache.get(key)
             if listed is None:
                 listed = await self.services.okta.get_all(
-                    "/api/v1/apps", {"filter": 'status eq "ACTIVE"', "limit": 200}
+                    "/api/v1/apps", {"filter": okta_filter, "limit": 200}, max_items=APPS_LISTED
                 )
                 await cache.set(key, listed)
         except (AttrsyncError, RedisError) as exc:
             log.warning("the apps could not be listed for a guess: %s", type(exc).__name__)
-            return []
+            return None
         apps = []
         for raw in listed:
             try:
@@ -152,3 +171,7 @@ class MessageShortcut:
             except OktaError:
                 continue
         return apps
+
+
+async def _none() -> None:
+    return None
