@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -15,6 +16,9 @@ import pytest
 
 from bot.demo.org import build_demo_org
 from bot.demo.state import OrgState
+from bot.slack.guess import AppGuess
+from bot.slack.modal import diagnose_modal
+from checks.model import App
 from tests.bot_harness import Bot, new_channel
 from tests.fakes.slack import FakeSlack
 from tests.fakes.slack_payloads import check_blocks, message_shortcut, view_submission
@@ -265,3 +269,32 @@ async def test_a_hostile_message_is_inert_in_the_modal(bot: Bot, slack: FakeSlac
     assert "<!channel>" not in excerpt and "&lt;!channel&gt;" in excerpt
     assert len(excerpt) < 400
     assert not slack.block_errors
+
+
+def test_a_long_menu_keeps_slacks_limits_and_tells_instances_apart() -> None:
+    apps = [
+        App(f"0oa{n:017d}", "salesforce", f"App {n:03d}", "ACTIVE", "SAML_2_0", frozenset())
+        for n in range(120)
+    ]
+    twins = [
+        replace(apps[0], id=f"0oa{n:017d}", label="Salesforce " + "x" * 80) for n in (200, 201)
+    ]
+    guess = AppGuess(None, (twins[1], apps[50], twins[0]))
+    view = diagnose_modal(
+        author="U1",
+        email=None,
+        login=None,
+        apps=[*apps, *twins],
+        guess=guess,
+        attribute=None,
+        excerpt="",
+        metadata="{}",
+    )
+    assert check_blocks(view["blocks"], "/view/blocks", max_blocks=100) == []
+    [app] = [b for b in view["blocks"] if b.get("block_id") == "app"]
+    options = app["element"]["options"]
+    assert len(options) == 100 and "initial_option" not in app["element"]
+    assert [o["value"] for o in options[:3]] == [twins[1].id, apps[50].id, twins[0].id]
+    assert options[0]["text"]["text"].endswith(f"… ({twins[1].id})")
+    assert len({o["text"]["text"] for o in options}) == 100
+    assert app["hint"]["text"].endswith("Showing 100 of 122.")

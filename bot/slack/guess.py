@@ -387,26 +387,52 @@ def _lexicon(apps: Iterable[App]) -> dict[tuple[str, ...], set[_Meaning]]:
 
 
 def _scan(tokens: Sequence[str], lexicon: Mapping[tuple[str, ...], set[_Meaning]]) -> list[_Match]:
+    starts: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in lexicon:
+        starts.setdefault(phrase[0], []).append(phrase)
+    near = _near(set(tokens), {word for phrase in lexicon for word in phrase})
     found: list[_Match] = []
     at = 0
     while at < len(tokens):
         best: tuple[int, int] = (0, 0)
         meanings: set[_Meaning] = set()
-        for phrase, meant in lexicon.items():
-            typos = _typos(tokens[at : at + len(phrase)], phrase)
-            if typos is None:
-                continue
-            key = (len(phrase), -typos)
-            if key > best:
-                best, meanings = key, set(meant)
-            elif key == best:
-                meanings |= meant
+        for first in {tokens[at], *near.get(tokens[at], ())}:
+            for phrase in starts.get(first, ()):
+                typos = _typos(tokens[at : at + len(phrase)], phrase)
+                if typos is None:
+                    continue
+                key = (len(phrase), -typos)
+                if key > best:
+                    best, meanings = key, set(lexicon[phrase])
+                elif key == best:
+                    meanings |= lexicon[phrase]
         if best[0] == 0:
             at += 1
             continue
         found.append(_Match(at, at + best[0], frozenset(meanings)))
         at += best[0]
     return found
+
+
+def _near(said: Iterable[str], vocabulary: Iterable[str]) -> dict[str, set[str]]:
+    """The words of the vocabulary one typo away from each word said: two words one edit
+    apart share a spelling with at most one letter deleted from each."""
+    index: dict[str, set[str]] = {}
+    for word in vocabulary:
+        if len(word) >= _FUZZY_MIN:
+            for variant in _deletions(word):
+                index.setdefault(variant, set()).add(word)
+    near: dict[str, set[str]] = {}
+    for token in said:
+        if len(token) >= _FUZZY_MIN:
+            close = {w for v in _deletions(token) for w in index.get(v, ()) if _one_typo(token, w)}
+            if close:
+                near[token] = close
+    return near
+
+
+def _deletions(word: str) -> set[str]:
+    return {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}
 
 
 def _typos(said: Sequence[str], phrase: tuple[str, ...]) -> int | None:

@@ -130,8 +130,11 @@ def _options(apps: Sequence[App]) -> dict[str, Option]:
     labels = [app.label for app in apps]
     options: dict[str, Option] = {}
     for app in apps:
-        text = app.label if labels.count(app.label) == 1 else f"{app.label} ({app.id})"
-        options[app.id] = Option(value=app.id, text=clip(text, OPTION_TEXT))
+        if labels.count(app.label) == 1:
+            text = clip(app.label, OPTION_TEXT)
+        else:
+            text = f"{clip(app.label, OPTION_TEXT - len(app.id) - 3)} ({app.id})"
+        options[app.id] = Option(value=app.id, text=text)
     return options
 
 
