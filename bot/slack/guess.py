@@ -261,7 +261,7 @@ def guess_attribute(text: str, apps: Iterable[App] = ()) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
-def guess_app(text: str, choices: Sequence[App], others: Iterable[App] = ()) -> AppGuess:
+def guess_app(text: str, choices: Sequence[App], others: Sequence[App] = ()) -> AppGuess:
     """The one app among `choices` (the author's candidates) that the message says shows the
     wrong value. `others` are the org's other apps: named, they are recognised (so that
     "Salesforce Sandbox" is not read as Salesforce), and one Okta pushes to competes with
