@@ -3,6 +3,7 @@ none per user, resuming from a saved cursor, and pages Okta will not give."""
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -14,11 +15,14 @@ import pytest
 from bot.__main__ import main
 from bot.demo import crowd
 from bot.demo.server import FakeOkta, Fault
-from bot.scan.report import csv_header, csv_rows, to_json
+from bot.scan.report import csv_document, csv_rows, to_json
+from bot.scan.terminal import scan
 from checks.errors import AppNotFound
 from checks.okta import OktaClient
 from checks.scan import AppScan, Outcome, Page, scan_app
 from checks.scan_tally import Tally
+from tests.conftest import TOKEN
+from tests.test_csv import BROKEN_REASON, break_push_reasons, spreadsheet_rows
 
 EXPECTED = {
     "external_id": crowd.BEFORE_PROVISIONING,
@@ -150,7 +154,7 @@ def test_csv_rows_are_safe_for_spreadsheets() -> None:
         Outcome("00u2", "fine@example.com", None, ""),
         Outcome("00u3", 'comma,quote"@example.com', "mapping", "-1 + 2"),
     )
-    rows = list(csv.reader(io.StringIO(csv_header() + csv_rows(outcomes))))
+    rows = list(csv.reader(io.StringIO(csv_document(csv_rows(outcomes)), newline="")))
     assert rows == [
         ["login", "user_id", "check", "summary"],
         ["'=cmd|'/c calc'!A1@example.com", "00u1", "external_id", "no external ID, say"],
@@ -171,6 +175,24 @@ def test_the_command_writes_json_and_csv(
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
     assert len(rows) == sum(EXPECTED.values())
     assert {r["check"] for r in rows} == set(EXPECTED)
+
+
+async def test_the_csv_file_keeps_a_reasons_line_breaks_in_its_cell(
+    fake_okta: FakeOkta, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert break_push_reasons(fake_okta) >= crowd.PUSH_FAILED
+    path = tmp_path / "affected.csv"
+    args = argparse.Namespace(app="salesforce", demo=False, json=True, csv=str(path))
+    env = {"OKTA_ORG_URL": fake_okta.url, "OKTA_API_TOKEN": TOKEN}
+    assert await scan(args, env, color=False) == 1
+    capsys.readouterr()
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = spreadsheet_rows(handle.read())
+    assert rows[0] == ["login", "user_id", "check", "summary"]
+    assert len(rows) == 1 + sum(EXPECTED.values())
+    pushes = [r for r in rows if r[2] == "push_errors"]
+    assert len(pushes) == crowd.PUSH_FAILED
+    assert all(r[3].endswith(BROKEN_REASON) for r in pushes)
 
 
 def test_the_command_explains_bad_input(capsys: pytest.CaptureFixture[str]) -> None:

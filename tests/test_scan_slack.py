@@ -17,6 +17,7 @@ from bot.store.scans import ScanState
 from tests.approval_harness import click, worker
 from tests.bot_harness import Bot, bot_settings, new_channel, running_bot
 from tests.fakes.slack import FakeSlack, SlackCall
+from tests.test_csv import BROKEN_REASON, break_push_reasons, spreadsheet_rows
 
 AFFECTED = crowd.BEFORE_PROVISIONING + crowd.TITLE_CHANGED + crowd.PUSH_FAILED
 
@@ -82,6 +83,26 @@ async def test_scan_posts_progress_then_the_summary_and_the_csv(bot: Bot, slack:
     # The app is free again: a second scan may start.
     _, again, said = await _scan(bot)
     assert again is not None and said.startswith("Scanning Salesforce")
+
+
+async def test_the_csv_in_the_thread_keeps_line_breaks_inside_their_cells(
+    paged_bot: Bot, slack: FakeSlack, fake_okta: FakeOkta
+) -> None:
+    """Rows go through Redis page by page (six pages here) before the upload: a cell's line
+    break must survive that too."""
+    break_push_reasons(fake_okta)
+    _, queued, _ = await _scan(paged_bot)
+    assert queued is not None
+    running = worker(paged_bot)
+    await running.work_once()
+    await running.drain()
+    [upload] = slack.uploaded_files
+    rows = spreadsheet_rows(upload.content.decode())
+    assert rows[0] == ["login", "user_id", "check", "summary"]
+    assert len(rows) == 1 + AFFECTED == 1 + len({r[1] for r in rows[1:]})
+    pushes = [r for r in rows if r[2] == "push_errors"]
+    assert len(pushes) == crowd.PUSH_FAILED
+    assert all(r[3].endswith(BROKEN_REASON) for r in pushes)
 
 
 async def test_a_second_scan_of_the_same_app_links_to_the_first(bot: Bot) -> None:

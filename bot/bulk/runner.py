@@ -12,14 +12,13 @@ that waits for the same run instead of starting another.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import logging
 from dataclasses import dataclass
 
 from bot.approvals.states import APPROVE, FINAL, State
 from bot.bulk.requests import show_bulk
 from bot.runtime.services import Services
+from bot.scan import csvfile
 from bot.slack.failures import SLACK_FAILURES, slack_error
 from bot.store.approvals import Approval
 from bot.store.bulk import BulkRecord, BulkState, Target
@@ -35,7 +34,7 @@ from checks.remediation.registry import plan_fix
 
 POLL = 0.25
 """Seconds between looks at a user's run while it is in the workers' hands."""
-OUTCOME_HEADER = "login,user_id,outcome,detail\n"
+OUTCOME_HEADER = ("login", "user_id", "outcome", "detail")
 
 log = logging.getLogger(__name__)
 
@@ -176,13 +175,8 @@ class BulkRunner:
     async def _count(
         self, record: BulkRecord, lease: Lease, index: int, target: Target, outcome: UserOutcome
     ) -> UserOutcome:
-        row = io.StringIO()
-        csv.writer(row, lineterminator="").writerow(
-            [target.login, target.user_id, outcome.said, outcome.detail]
-        )
-        if not await self._bulks.record(
-            record.id, lease.fence, index, row.getvalue(), outcome.kind
-        ):
+        row = csvfile.record((target.login, target.user_id, outcome.said, outcome.detail))
+        if not await self._bulks.record(record.id, lease.fence, index, row, outcome.kind):
             raise LeaseLost("the bulk's lease lapsed")
         return outcome
 
@@ -225,7 +219,7 @@ class BulkRunner:
             await self._services.slack.files_upload_v2(
                 channel=record.channel,
                 thread_ts=record.thread_ts,
-                content=OUTCOME_HEADER + "".join(f"{row}\n" for row in rows),
+                content=csvfile.document(OUTCOME_HEADER, rows),
                 filename=f"attrsync-bulk-{record.fix_id}-{record.id}.csv",
                 title=f"Bulk fix in {record.app_label}: what happened to each user",
                 initial_comment=counts,
@@ -235,6 +229,6 @@ class BulkRunner:
 
 
 def _recorded(row: str) -> UserOutcome:
-    _, _, said, detail = next(csv.reader([row]))
+    _, _, said, detail = csvfile.parse(row)
     kind = {"skipped": "skipped", "failed": "failed"}.get(said, "ok")
     return UserOutcome(kind, said, detail)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable
 from typing import Any
 
+from bot.scan import csvfile
 from bot.terminal import finding_json, painter, wrap
 from checks.model import Status
 from checks.scan import Outcome, ScanResult
@@ -74,20 +73,15 @@ def render_text(result: ScanResult, *, color: bool) -> str:
     return "\n".join(lines)
 
 
-def csv_rows(outcomes: Iterable[Outcome]) -> str:
-    """The CSV lines (no header) of the affected users among `outcomes`."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    for outcome in outcomes:
-        if outcome.check is not None:
-            writer.writerow(_safe((outcome.login, outcome.user_id, outcome.check, outcome.summary)))
-    return out.getvalue()
+def csv_rows(outcomes: Iterable[Outcome]) -> list[str]:
+    """The CSV records (no header, no line ends) of the affected users among `outcomes`."""
+    return [
+        csvfile.record((outcome.login, outcome.user_id, outcome.check, outcome.summary))
+        for outcome in outcomes
+        if outcome.check is not None
+    ]
 
 
-def csv_header() -> str:
-    return ",".join(CSV_HEADER) + "\n"
-
-
-def _safe(cells: tuple[str, ...]) -> tuple[str, ...]:
-    """Cells a spreadsheet would run as a formula (=, +, -, @ first) are quoted with a '."""
-    return tuple("'" + c if c[:1] in ("=", "+", "-", "@", "\t", "\r") else c for c in cells)
+def csv_document(rows: Iterable[str]) -> str:
+    """The CSV file of a scan: the header, then the records from `csv_rows`."""
+    return csvfile.document(CSV_HEADER, rows)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from bot.runtime.services import Services
 from bot.scan import render
-from bot.scan.report import csv_header, csv_rows
+from bot.scan.report import csv_document, csv_rows
 from bot.slack.blockkit import Message
 from bot.slack.failures import SLACK_FAILURES, slack_error
 from bot.store.runs import Lease, Leases
@@ -77,7 +77,7 @@ class ScanRunner:
             expected = await self._scans.last_size(record.app_id)
 
             async def on_page(page: Page, tally: Tally) -> None:
-                rows = csv_rows(page.outcomes).splitlines()
+                rows = csv_rows(page.outcomes)
                 saved = await self._scans.save_page(
                     record.id,
                     lease.fence,
@@ -165,7 +165,7 @@ class ScanRunner:
 
     async def _upload_csv(self, record: ScanRecord) -> None:
         rows = await self._scans.rows(record.id)
-        content = csv_header() + "".join(f"{row}\n" for row in rows)
+        content = csv_document(rows)
         stamp = datetime.fromtimestamp(record.started, UTC).strftime("%Y%m%d-%H%M")
         try:
             await self._services.slack.files_upload_v2(

@@ -12,7 +12,8 @@ from typing import TextIO
 
 from bot.cli import EXIT_INCOMPLETE, EXIT_OK, EXIT_PROBLEM, okta_client
 from bot.config import Settings
-from bot.scan.report import csv_header, csv_rows, render_json, render_text
+from bot.scan import csvfile
+from bot.scan.report import CSV_HEADER, csv_rows, render_json, render_text
 from checks.errors import AppNotFound, UsageError
 from checks.model import Status
 from checks.rate_budget import background
@@ -36,7 +37,7 @@ async def scan(args: argparse.Namespace, env: Mapping[str, str], *, color: bool)
 
             async def on_page(page: Page, tally: Tally) -> None:
                 if rows is not None:
-                    rows.write(csv_rows(page.outcomes))
+                    rows.write(csvfile.lines(csv_rows(page.outcomes)))
                 if progress is not None:
                     progress.write(f"\r  {tally.listed} users read, {tally.affected} affected …")
                     progress.flush()
@@ -66,5 +67,5 @@ def _csv(path: str | None) -> Iterator[TextIO | None]:
     except OSError as exc:
         raise UsageError(f"Cannot write the CSV file {path!r} ({exc.strerror}).") from None
     with handle:
-        handle.write(csv_header())
+        handle.write(csvfile.document(CSV_HEADER, ()))
         yield handle
