@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from slack_sdk.models.blocks import Block, Option, StaticSelectElement
+from slack_sdk.models.blocks import ActionsBlock, Block, Option, StaticSelectElement
 
 from bot.approvals.render import calls_text
 from bot.slack.blockkit import Message, actions, button, clip, escape, section
@@ -16,14 +17,45 @@ CHOICES = 100
 """Slack's most options in a static select: the first affected users offered as the canary."""
 FIX_PREFIX = "bulkfix:"
 """`bulkfix:<check>` on a scan summary, valued with the scan's id."""
+DECISION = "bulk:decision:"
+"""The block_id of Approve and Reject: `bulk:decision:<state>:<canary's user id>`. Slack sends
+the clicked block's id with the click, as the clicker's message had it, so an approval binds
+to the step and the canary that message showed, however late its update reached them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What the message an approver clicked showed them."""
+
+    state: BulkState
+    canary: str
+    """The canary's Okta user id."""
+
+
+def shown(block_id: str | None) -> Shown | None:
+    """What the clicked message showed; None for a block attrsync did not name so (a message
+    posted before decisions were bound)."""
+    if not block_id or not block_id.startswith(DECISION):
+        return None
+    state, _, canary = block_id.removeprefix(DECISION).partition(":")
+    if state not in BulkState.__members__ or not canary:
+        return None
+    return Shown(BulkState(state), canary)
 
 
 def bulk_message(
-    record: BulkRecord, targets: Sequence[Target], plan: Plan | None = None
+    record: BulkRecord,
+    targets: Sequence[Target],
+    plan: Plan | None = None,
+    *,
+    distinct: bool = False,
 ) -> Message:
     """`targets` are the bulk's users, the canary first; `plan` the canary's calls, shown
-    while waiting for the first approval (when the requester may still choose another)."""
+    while waiting for the first approval (when the requester may still choose another);
+    `distinct` when the rest need another approver than the canary's."""
     canary = targets[0].login if targets else "?"
+    canary_id = targets[0].user_id if targets else ""
+    second = "a second approval by another approver" if distinct else "a second approval"
     label = escape(record.app_label)
     head = (
         f":package: *Bulk fix requested by <@{record.requester}>:* `{record.fix_id}` for "
@@ -36,14 +68,14 @@ def bulk_message(
         blocks.append(
             section(
                 f"Canary first: *{escape(canary)}*. A second person approves; once the canary is "
-                f"fixed and verified, a second approval fixes the other {rest}, one at a time, "
+                f"fixed and verified, {second} fixes the other {rest}, one at a time, "
                 "stopping at the first failure.",
                 accessory=_choice(record.id, targets) if len(targets) > 1 else None,
             )
         )
         if plan is not None:
             blocks.append(section(calls_text(plan)))
-        blocks.append(_decision(record.id))
+        blocks.append(_decision(record, canary_id))
     elif state is BulkState.CANARY:
         blocks.append(
             section(f":gear: Approved by <@{record.approver}>; fixing {escape(canary)} first…")
@@ -52,11 +84,12 @@ def bulk_message(
     elif state is BulkState.CONFIRM:
         blocks.append(
             section(
-                f":white_check_mark: {escape(canary)} is fixed and verified. Approve to fix the "
-                f"other {rest} users one at a time; it stops at the first failure."
+                f":white_check_mark: {escape(canary)} is fixed and verified. "
+                f"{_confirmer(record, distinct)} to fix the other {rest} users one at a time; "
+                "it stops at the first failure."
             )
         )
-        blocks.append(_decision(record.id))
+        blocks.append(_decision(record, canary_id))
     elif state is BulkState.RUNNING:
         blocks.append(section(f":gear: {_counts(record)}…"))
         blocks.append(actions(button("Stop", STOP, record.id, danger=True)))
@@ -75,11 +108,20 @@ def _choice(bulk_id: str, targets: Sequence[Target]) -> StaticSelectElement:
     return StaticSelectElement(placeholder="Another canary…", action_id=CANARY, options=options)
 
 
-def _decision(bulk_id: str) -> Block:
-    return actions(
-        button("Approve", APPROVE, bulk_id, primary=True),
-        button("Reject", REJECT, bulk_id, danger=True),
+def _decision(record: BulkRecord, canary_id: str) -> Block:
+    return ActionsBlock(
+        block_id=f"{DECISION}{record.state.value}:{canary_id}",
+        elements=[
+            button("Approve", APPROVE, record.id, primary=True),
+            button("Reject", REJECT, record.id, danger=True),
+        ],
     )
+
+
+def _confirmer(record: BulkRecord, distinct: bool) -> str:
+    if distinct and record.approver:
+        return f"An approver other than <@{record.approver}> approves"
+    return "Approve"
 
 
 def _counts(record: BulkRecord) -> str:

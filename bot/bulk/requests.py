@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 
 from bot.approvals.requests import refusal
-from bot.bulk.render import bulk_message
+from bot.bulk.render import Shown, bulk_message
 from bot.runtime.services import Services
+from bot.scan import csvfile
 from bot.slack.blockkit import Message, escape
 from bot.slack.render import notice
 from bot.store.bulk import APPROVABLE, BulkRecord, BulkState, Target
@@ -60,14 +59,25 @@ async def request_bulk(services: Services, scan_id: str, check: str, clicker: st
     posted = await services.slack.chat_postMessage(
         channel=record.channel,
         thread_ts=record.thread_ts,
-        **bulk_message(record, ordered, plan).payload(),
+        **bulk_message(
+            record, ordered, plan, distinct=services.settings.bulk_distinct_approvers
+        ).payload(),
     )
     await bulks.note(record.id, message_ts=str(posted["ts"]))
     await services.audit.record_bulk("requested", record, actor=clicker)
     return notice("Bulk fix requested in the thread; an approver has to approve the canary.")
 
 
-async def decide_bulk(services: Services, bulk_id: str, user: str, *, approving: bool) -> Message:
+async def decide_bulk(
+    services: Services,
+    bulk_id: str,
+    user: str,
+    *,
+    approving: bool,
+    shown: Shown | None = None,
+) -> Message:
+    """Approve or reject; `shown` is what the message clicked showed the approver (None when
+    the click cannot say: then only the canary first proposed can be approved)."""
     bulks = services.store.bulks
     record = await bulks.get(bulk_id)
     if record is None:
@@ -76,11 +86,22 @@ async def decide_bulk(services: Services, bulk_id: str, user: str, *, approving:
     if refused:
         return notice(refused)
     if approving:
-        to = APPROVABLE.get(record.state)
+        source = shown.state if shown is not None else record.state
+        to = APPROVABLE.get(source)
         if to is None:
             return notice(f"This bulk fix is {record.state.value.lower()}; nothing to approve.")
         who = {"approver" if to is BulkState.CANARY else "confirmer": user}
-        said = await bulks.move(bulk_id, (record.state,), to, enqueue=True, fields=who)
+        distinct = to is BulkState.RUNNING and services.settings.bulk_distinct_approvers
+        said = await bulks.move(
+            bulk_id,
+            (source,),
+            to,
+            enqueue=True,
+            fields=who,
+            canary=shown.canary if shown is not None else None,
+            canary_unchanged=shown is None and source is BulkState.PENDING,
+            not_by=user if distinct else None,
+        )
         event = "approved" if to is BulkState.CANARY else "confirmed"
     else:
         sources = tuple(APPROVABLE)
@@ -88,7 +109,17 @@ async def decide_bulk(services: Services, bulk_id: str, user: str, *, approving:
             bulk_id, sources, BulkState.REJECTED, fields={"result": f"Rejected by <@{user}>."}
         )
         event = "rejected"
+    if said == "canary":
+        return await _stale_canary(services, record)
+    if said == "same":
+        return notice("You approved the canary, so another approver has to approve the rest.")
     if said != "moved":
+        if shown is not None and said in APPROVABLE:
+            # The bulk went on to its other approval: this click meant the step before it.
+            return notice(
+                "This message is out of date: the bulk fix has moved on to its next "
+                "approval; read the request in the thread again before approving."
+            )
         return notice(f"This bulk fix is {said.lower()} already; nothing more to do here.")
     decided = await bulks.get(bulk_id) or record
     await services.audit.record_bulk(event, decided, actor=user)
@@ -98,6 +129,16 @@ async def decide_bulk(services: Services, bulk_id: str, user: str, *, approving:
     if decided.state is BulkState.CANARY:
         return notice("Approved: the canary is fixed first, and the thread shows how it goes.")
     return notice("Approved: the other users are fixed one at a time now.")
+
+
+async def _stale_canary(services: Services, record: BulkRecord) -> Message:
+    """The refusal of an approval given on a message whose canary has changed since."""
+    targets = await services.store.bulks.targets(record.id)
+    now = targets[0].login if targets else "another user"
+    return notice(
+        f"Not approved: the canary is now {escape(now)}, not the user the message you clicked "
+        "showed; read the updated request in the thread before approving."
+    )
 
 
 async def stop_bulk(services: Services, bulk_id: str, user: str) -> Message:
@@ -144,14 +185,16 @@ async def show_bulk(services: Services, record: BulkRecord, plan: Plan | None = 
     await services.slack.chat_update(
         channel=record.channel,
         ts=record.message_ts,
-        **bulk_message(record, targets, plan).payload(),
+        **bulk_message(
+            record, targets, plan, distinct=services.settings.bulk_distinct_approvers
+        ).payload(),
     )
 
 
 def _targets(rows: list[str], check: str) -> list[Target]:
     """The users of one cause, from a scan's CSV rows (login, user_id, check, summary)."""
     found = []
-    for row in csv.reader(io.StringIO("\n".join(rows))):
+    for row in map(csvfile.parse, rows):
         if len(row) >= 3 and row[2] == check:
             found.append(Target(row[1], row[0].removeprefix("'")))
     return found

@@ -5,8 +5,10 @@ rows, one per user done) and `bulk-open:<scan>:<check>` (the open bulk fix of a 
     PENDING -> CANARY -> CONFIRM -> RUNNING -> DONE | STOPPED | FAILED
     PENDING | CONFIRM -> REJECTED          CANARY -> FAILED | STOPPED
 
-Approving (PENDING -> CANARY, CONFIRM -> RUNNING) queues the bulk's job in the same script;
-the worker's moves and its record of each user are fenced by the bulk's lease.
+Approving (PENDING -> CANARY, CONFIRM -> RUNNING) queues the bulk's job in the same script,
+which also checks that the canary is the one the approver was shown and, where the rest need
+another approver, that the confirmer did not approve the canary. The worker's moves and its
+record of each user are fenced by the bulk's lease.
 """
 
 from __future__ import annotations
@@ -26,14 +28,20 @@ from bot.store.keys import Keys
 KEEP_FOR = 30 * 86400
 
 
-# KEYS: bulk, users. ARGV: user id. The user goes first (the canary) while the bulk is PENDING.
+# KEYS: bulk, users. ARGV: user id. The user goes first (the canary) while the bulk is PENDING;
+# `canary_changed` tells an approval that cannot say which canary it saw that it may not be
+# this one.
 _CANARY = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if state ~= 'PENDING' then return state or '' end
-for _, row in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
-  if string.sub(row, 1, #ARGV[1] + 1) == ARGV[1] .. ',' then
-    redis.call('LREM', KEYS[2], 1, row)
-    redis.call('LPUSH', KEYS[2], row)
+local prefix = ARGV[1] .. ','
+for i, row in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+  if string.sub(row, 1, #prefix) == prefix then
+    if i > 1 then
+      redis.call('LREM', KEYS[2], 1, row)
+      redis.call('LPUSH', KEYS[2], row)
+      redis.call('HSET', KEYS[1], 'canary_changed', '1')
+    end
     return 'moved'
   end
 end
@@ -79,8 +87,11 @@ redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return {1, ARGV[1]}
 """
 
-# KEYS: bulk, jobs, lease ('' unfenced). ARGV: from (comma-separated), to, lease value,
-# enqueue (0|1), id, maxlen, then field/value pairs. Returns the state found.
+# KEYS: bulk, jobs, lease ('' unfenced), users. ARGV: from (comma-separated), to, lease value,
+# enqueue (0|1), id, maxlen, canary (the user id that must be first, '' any), canary unchanged
+# (1: the canary first proposed), not by (the canary's approver may not be this user, ''
+# anyone), then field/value pairs. Returns the state found, 'canary' or 'same'. The canary is
+# checked here, not before: it may change between a read and the move.
 _MOVE = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return '' end
@@ -90,10 +101,16 @@ for source in string.gmatch(ARGV[1], '[^,]+') do
 end
 if not allowed then return state end
 if KEYS[3] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[3] then return 'fenced' end
+if ARGV[7] ~= '' then
+  local first = redis.call('LINDEX', KEYS[4], 0) or ''
+  if string.sub(first, 1, #ARGV[7] + 1) ~= ARGV[7] .. ',' then return 'canary' end
+end
+if ARGV[8] == '1' and redis.call('HGET', KEYS[1], 'canary_changed') then return 'canary' end
+if ARGV[9] ~= '' and redis.call('HGET', KEYS[1], 'approver') == ARGV[9] then return 'same' end
 if ARGV[4] == '1' then
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', 'bulk', ARGV[5])
 end
-redis.call('HSET', KEYS[1], 'state', ARGV[2], unpack(ARGV, 7))
+redis.call('HSET', KEYS[1], 'state', ARGV[2], unpack(ARGV, 10))
 return 'moved'
 """
 
@@ -255,10 +272,15 @@ class Bulks:
         lease: tuple[str, str] | None = None,
         enqueue: bool = False,
         fields: Mapping[str, str] | None = None,
+        canary: str | None = None,
+        canary_unchanged: bool = False,
+        not_by: str | None = None,
     ) -> str:
-        """Move if the bulk is in one of `sources`: "moved", "fenced", or the state found."""
+        """Move if the bulk is in one of `sources`: "moved", "fenced", or the state found;
+        "canary" unless its canary is the user `canary` names (or, `canary_unchanged`, the
+        one first proposed); "same" if `not_by` approved its canary."""
         lock, value = lease or ("", "")
-        keys = [self._keys.bulk(bulk_id), self._keys.jobs, lock]
+        keys = [self._keys.bulk(bulk_id), self._keys.jobs, lock, self._keys.bulk_users(bulk_id)]
         args = [
             ",".join(s.value for s in sources),
             to.value,
@@ -266,6 +288,9 @@ class Bulks:
             "1" if enqueue else "0",
             bulk_id,
             JOBS_MAXLEN,
+            canary or "",
+            "1" if canary_unchanged else "0",
+            not_by or "",
             *pairs(fields or {}),
         ]
         return as_text(await self._move(keys=keys, args=args))

@@ -23,7 +23,7 @@ from bot.approvals import requests as fixes
 from bot.approvals.render import APPROVE, RECHECK, REJECT
 from bot.bulk.render import APPROVE as BULK_APPROVE
 from bot.bulk.render import CANARY as BULK_CANARY
-from bot.bulk.render import FIX_PREFIX
+from bot.bulk.render import FIX_PREFIX, shown
 from bot.bulk.render import REJECT as BULK_REJECT
 from bot.bulk.render import STOP as BULK_STOP
 from bot.bulk.requests import choose_canary, decide_bulk, request_bulk, stop_bulk
@@ -156,7 +156,13 @@ class Buttons:
 
     async def _bulk_decide(self, action: dict[str, Any], click: Click) -> Message:
         approving = action.get("action_id") == BULK_APPROVE
-        return await decide_bulk(self.services, click.value, click.user, approving=approving)
+        return await decide_bulk(
+            self.services,
+            click.value,
+            click.user,
+            approving=approving,
+            shown=shown(field(action, "block_id")),
+        )
 
     async def _bulk_stop(self, action: dict[str, Any], click: Click) -> Message:
         return await stop_bulk(self.services, click.value, click.user)
