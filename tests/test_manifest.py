@@ -30,9 +30,11 @@ def test_events_and_scopes_match_the_listeners() -> None:
     ]
     assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == [
         "app_mentions:read",
+        "channels:history",  # triage reads back its channel before posting again …
         "chat:write",
         "commands",
         "files:write",  # scans attach their CSV in the thread
+        "groups:history",  # … a private one too
         "usergroups:read",
         "users:read",  # the message shortcut: the author …
         "users:read.email",  # … and their email

@@ -70,7 +70,7 @@ async def test_a_failed_push_is_reported_once(
     await worker(watching).work_once()
     [report] = _reports(slack)
     assert "Eve" in report.args["text"] and "Google Workspace" in report.args["text"]
-    assert "triage of a failed push" in str(report.args["blocks"])
+    assert "triage of a failed profile push" in str(report.args["blocks"])
     await _deliver(watching, fake_okta, failed)  # Okta delivers again: nothing new queued
     new = dict(failed[0], uuid="0f0e0d0c-0000-4000-8000-000000000001")  # another failure
     await _deliver(watching, fake_okta, [new])

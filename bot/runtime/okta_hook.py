@@ -5,9 +5,10 @@ the value back as `{"verification": …}`. Deliveries are POSTs of an envelope w
 `data.events` are System Log events, authenticated only by the header the admin named and its
 secret (ATTRSYNC_EVENT_HOOK_HEADER, ATTRSYNC_EVENT_HOOK_SECRET; there is no signature): its
 raw bytes are compared in constant time, and anything else gets 401 with nothing queued (Okta
-does not retry a 4xx, so the refusal's log line names the header it expected). A delivery is answered as soon as its events are queued in Redis (Okta wants
-an answer within seconds and retries once); an event seen before, by its `uuid`, is not queued
-again. A malformed envelope gets 400; a Redis that cannot take the events, 503 (Okta retries).
+does not retry a 4xx, so the refusal's log line names the header it expected). A delivery is
+answered as soon as its events are queued in Redis (Okta wants an answer within seconds and
+retries once); an event seen before, by its `uuid`, is not queued again. A malformed envelope
+gets 400; a Redis that cannot take the events, 503 (Okta retries).
 """
 
 from __future__ import annotations

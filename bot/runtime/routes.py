@@ -79,9 +79,16 @@ def web_app(bolt: AsyncApp, services: Services) -> web.Application:
         body = {"redis": redis, "okta": services.okta.health}
         return web.json_response(body, status=200 if redis == "ok" else 503)
 
+    async def metrics(request: web.Request) -> web.Response:
+        return web.Response(
+            body=services.metrics.exposition(),
+            headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+        )
+
     app = web.Application()
     app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
     add_okta_hook(app, services)
     return app
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import aiohttp
@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.approvals.audit import Audit
 from bot.config import Settings, SlackSettings
+from bot.metrics import Metrics
 from bot.store.approvals import Approvals
 from bot.store.budget import RedisRateBudget
 from bot.store.diagnoses import Store
@@ -35,6 +36,7 @@ class Services:
     audit: Audit
     clock: Callable[[], datetime]
     budget: RedisRateBudget
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 def slack_client(slack: SlackSettings, session: aiohttp.ClientSession) -> AsyncWebClient:

@@ -6,6 +6,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from redis.exceptions import RedisError
 from slack_sdk.errors import SlackApiError
@@ -139,8 +140,14 @@ class Posted:
     permalink: str
 
 
-async def post_report(services: Services, question: Question, report: Report) -> Posted:
-    """Post the report with its fix buttons (and its overflow in the thread)."""
+async def post_report(
+    services: Services,
+    question: Question,
+    report: Report,
+    metadata: dict[str, Any] | None = None,
+) -> Posted:
+    """Post the report with its fix buttons (and its overflow in the thread); `metadata` is
+    Slack message metadata that finds the message again."""
     offers = {
         f.check: await services.store.save_offer(
             FixOffer(
@@ -164,7 +171,10 @@ async def post_report(services: Services, question: Question, report: Report) ->
     slack = services.slack
     try:
         posted = await slack.chat_postMessage(
-            channel=question.channel, thread_ts=question.thread_ts, **rendered.report.payload()
+            channel=question.channel,
+            thread_ts=question.thread_ts,
+            metadata=metadata,
+            **rendered.report.payload(),
         )
     except SlackApiError as exc:
         if exc.response.get("error") not in _CANNOT_POST or not question.response_url:

@@ -17,13 +17,58 @@ from bot.store.keys import Keys
 
 GROUP = "triage"
 KEEP_FOR = 7 * 86400
+STALE_CLAIM = 600.0
+"""Seconds after which a claim whose entry never reported is taken over."""
 
-# KEYS: the burst zset. ARGV: user, now, window. Returns how many users it holds now.
+# KEYS: the burst zset. ARGV: user ('' to only count), now, window. Returns how many users
+# it holds now: only users reported (posted, or counted in the app's message) are added.
 _BURST = """
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+if ARGV[1] ~= '' then redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1]) end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[2]) - tonumber(ARGV[3]))
 redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[3])))
 return redis.call('ZCARD', KEYS[1])
+"""
+
+# The report of one (user, app, cause) is a field of the user's and app's hash whose value
+# says how far it got: `claim|<entry>|<since>` while the stream entry <entry> reports it,
+# `burst|<entry>` once it is counted in its app's message, else the posted message (JSON).
+# KEYS: the hash. ARGV: cause, entry, now, stale. Returns the status:
+#   new     the claim is this entry's now: report it;
+#   again   this entry claimed it before (its worker died, or Redis restarted, in between): the
+#           report may be out already, and is read back before it is posted again;
+#   counted this entry counted it in its app's message before: count it again;
+#   busy    another entry is reporting it, lately;
+#   done    reported already, and not resolved since.
+# A claim older than `stale` seconds is taken over as `again` (its entry was lost).
+_CLAIM = """
+local value = redis.call('HGET', KEYS[1], ARGV[1])
+local mine = 'claim|' .. ARGV[2] .. '|'
+redis.call('EXPIRE', KEYS[1], 604800)
+if not value then
+  redis.call('HSET', KEYS[1], ARGV[1], mine .. ARGV[3])
+  return 'new'
+end
+if string.sub(value, 1, #mine) == mine then
+  return 'again'
+end
+if value == 'burst|' .. ARGV[2] then return 'counted' end
+if string.sub(value, 1, 6) == 'claim|' then
+  local since = tonumber(string.match(value, '|([^|]*)$')) or 0
+  if tonumber(ARGV[3]) - since < tonumber(ARGV[4]) then return 'busy' end
+  redis.call('HSET', KEYS[1], ARGV[1], mine .. ARGV[3])
+  return 'again'
+end
+return 'done'
+"""
+
+# KEYS: the hash. ARGV: cause, entry, new value ('' to release). Only this entry's claim moves.
+_SETTLE = """
+local value = redis.call('HGET', KEYS[1], ARGV[1])
+local mine = 'claim|' .. ARGV[2] .. '|'
+if not value or string.sub(value, 1, #mine) ~= mine then return 0 end
+if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1])
+else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
+return 1
 """
 
 # KEYS: watch-due. ARGV: now, limit. Takes the due users off the set, at once.
@@ -39,6 +84,8 @@ class Delivered:
     entry: str
     event: dict[str, Any] | None
     """None for an entry that is not an event (it is acknowledged and skipped)."""
+    attempts: int = 1
+    """How many times Redis has handed this entry to a consumer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +112,8 @@ class TriageStore:
         self._redis = redis
         self._keys = Keys(prefix)
         self._burst = redis.register_script(_BURST)
+        self._claim = redis.register_script(_CLAIM)
+        self._settle = redis.register_script(_SETTLE)
         self._due = redis.register_script(_DUE)
 
     async def ensure_group(self) -> None:
@@ -86,22 +135,41 @@ class TriageStore:
                 GROUP, consumer, {stream: ">"}, count=count, block=block_ms
             )
             entries = [entry for _, listed in fresh or [] for entry in listed]
-        return [Delivered(as_text(entry), _event(fields)) for entry, fields in entries]
+            return [Delivered(as_text(entry), _event(fields)) for entry, fields in entries]
+        # Taken from a consumer that did not acknowledge them: how often they were handed out.
+        first, last = as_text(entries[0][0]), as_text(entries[-1][0])
+        pending: Any = await self._redis.xpending_range(
+            stream, GROUP, min=first, max=last, count=len(entries)
+        )
+        times = {as_text(p["message_id"]): int(p["times_delivered"]) for p in pending}
+        return [
+            Delivered(as_text(entry), _event(fields), times.get(as_text(entry), 1))
+            for entry, fields in entries
+        ]
 
     async def ack(self, entries: list[str]) -> None:
         if entries:
             await self._redis.xack(self._keys.events, GROUP, *entries)
 
-    async def claim_post(self, user_id: str, app_id: str, cause: str) -> bool:
-        """True for the first triage of (user, app, cause) since it was last resolved."""
+    async def claim_post(
+        self, user_id: str, app_id: str, cause: str, entry: str, now: float
+    ) -> str:
+        """Whether the stream entry `entry` is to report (user, app, cause): new, again,
+        counted, busy or done (see _CLAIM)."""
         key = self._keys.triage_posts(user_id, app_id)
-        claimed = bool(await self._redis.hsetnx(key, cause, ""))
-        await self._redis.expire(key, KEEP_FOR)
-        return claimed
+        return as_text(await self._claim(keys=[key], args=[cause, entry, now, STALE_CLAIM]))
 
-    async def posted(self, user_id: str, app_id: str, cause: str, post: Post) -> None:
+    async def release(self, user_id: str, app_id: str, cause: str, entry: str) -> None:
+        """The report could not go out: the next try (this entry's, or a later event's) makes it."""
+        await self._settle(keys=[self._keys.triage_posts(user_id, app_id)], args=[cause, entry, ""])
+
+    async def posted(self, user_id: str, app_id: str, cause: str, entry: str, post: Post) -> None:
         key = self._keys.triage_posts(user_id, app_id)
-        await self._redis.hset(key, cause, post.stored())
+        await self._settle(keys=[key], args=[cause, entry, post.stored()])
+
+    async def counted(self, user_id: str, app_id: str, cause: str, entry: str) -> None:
+        key = self._keys.triage_posts(user_id, app_id)
+        await self._settle(keys=[key], args=[cause, entry, f"burst|{entry}"])
 
     async def resolve(self, user_id: str, app_id: str) -> list[Post]:
         """The open triage messages about (user, app), forgotten at once."""
@@ -112,7 +180,11 @@ class TriageStore:
         values, _ = await pipe.execute()
         return [post for v in values if (post := Post.of(v)) is not None]
 
-    async def burst(self, app_id: str, cause: str, user_id: str, now: float, window: float) -> int:
+    async def burst(
+        self, app_id: str, cause: str, now: float, window: float, user_id: str = ""
+    ) -> int:
+        """How many users were reported for (app, cause) within `window` (with `user_id`
+        among them, when given)."""
         key = self._keys.triage_burst(app_id, cause)
         return int(await self._burst(keys=[key], args=[user_id, now, window]))
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from redis.exceptions import RedisError
 
 from bot.runtime.services import Services
-from bot.watch.triggers import AUTH_FAILURE, PROFILE_UPDATE, PUSH, SYNC
+from bot.watch.triggers import WATCHED
 from checks.errors import AttrsyncError
 from checks.facts import iso
 from checks.rate_budget import background
@@ -28,7 +28,7 @@ from checks.rate_budget import background
 POLL_EVERY = 15.0
 """Seconds between polls once the log has been read to its end."""
 PAGE = 1000
-WATCHED = (PUSH, SYNC, PROFILE_UPDATE, AUTH_FAILURE)
+
 
 log = logging.getLogger(__name__)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Final
+
 from bot.slack.blockkit import Message, actions, button, context, escape, section
 
 SCAN = "scan:start"
@@ -32,10 +35,44 @@ def resolved(summary: str) -> Message:
 
 
 def auth_failure(app_id: str, label: str, reason: str) -> Message:
-    text = (
+    return _app_failure(
+        app_id,
+        label,
+        reason,
         f"Okta could not authenticate to {escape(label)}'s API, so no change reaches "
-        f"{escape(label)} until its provisioning credentials are fixed."
+        f"{escape(label)} until its provisioning credentials are fixed.",
     )
+
+
+def rate_limited(app_id: str, label: str, reason: str) -> Message:
+    return _app_failure(
+        app_id,
+        label,
+        reason,
+        f"{escape(label)}'s API is refusing Okta for its rate limit: changes reach "
+        f"{escape(label)} late, and pushes that ran out of tries need a retry.",
+    )
+
+
+def integration_failure(app_id: str, label: str, reason: str) -> Message:
+    return _app_failure(
+        app_id,
+        label,
+        reason,
+        f"Okta's calls to {escape(label)}'s API are failing, so changes may not reach "
+        f"{escape(label)}.",
+    )
+
+
+APP_FAILURES: Final[Mapping[str, Callable[[str, str, str], Message]]] = {
+    "credentials": auth_failure,
+    "rate_limit": rate_limited,
+    "integration": integration_failure,
+}
+"""The message for each cause of an app's API failing (triggers.APP_FAILURES)."""
+
+
+def _app_failure(app_id: str, label: str, reason: str, text: str) -> Message:
     return Message(
         text,
         (

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from collections.abc import Awaitable
 
 from redis.exceptions import RedisError
 
@@ -22,14 +22,14 @@ from bot.runtime.services import Services
 from bot.slack.answers import Question, post_report
 from bot.slack.failures import SLACK_FAILURES, slack_error
 from bot.slack.parser import Why
-from bot.store.triage import Post
+from bot.store.triage import Delivered, Post
 from bot.watch import render
 from bot.watch.triggers import (
     PROFILE_UPDATE,
     PUSH,
-    AuthFailed,
+    AppFailed,
     FailedPush,
-    ProfileChanged,
+    Ignored,
     Pushed,
     trigger_of,
 )
@@ -56,10 +56,21 @@ BULK = 20
 """More changes than this due at once are looked at by scanning the apps, not user by user."""
 DUE_AT_ONCE = 10_000
 PROFILE_CHANGE = "a profile change"
+ATTEMPTS = 5
+"""Times an event is tried (a report Slack refused is tried again when Redis hands the event
+out again, after a lease) before it is given up, with a log line naming its uuid."""
+METADATA = "attrsync_triage"
+"""The Slack message metadata type of triage's reports: finds a report that may be out already."""
+READ_BACK = 200
+"""The triage channel's latest messages read back to find a report that may be out."""
 NOT_SYNC_FAILURES = frozenset({"user", "app", "assignment", "provisioning"})
 """Causes under which Okta pushes nothing at all: nothing failed to sync."""
 
 log = logging.getLogger(__name__)
+
+
+class NotPosted(Exception):
+    """A report could not go out (Slack refused, or was not there): its event is tried again."""
 
 
 class Triage:
@@ -73,7 +84,10 @@ class Triage:
         self._sent: dict[tuple[str, str], float] = {}
 
     async def run(self, stop: asyncio.Event, block_ms: int = 1_000) -> None:
-        """Triage as events arrive (a blocking read wakes at once) until `stop`."""
+        """Triage as events arrive (a blocking read wakes at once) until `stop`. Whatever an
+        event holds is handled in its own guard; anything else that escapes is a bug that
+        ends this loop, and it raises, so that the process stops loudly (its supervisor starts
+        it again) rather than answering /healthz with no triage behind it."""
         if self._services.settings.triage_channel is None:
             return
         while not stop.is_set():
@@ -83,6 +97,9 @@ class Triage:
                 log.warning("triage cannot reach Redis; the queued events wait")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1)
+            except Exception:
+                log.critical("triage stopped on an internal error; the process stops with it")
+                raise
 
     async def work_once(self, block_ms: int | None = None) -> int:
         """Triage the events queued since the last time (waiting up to `block_ms` for one),
@@ -93,36 +110,75 @@ class Triage:
             return 0
         await self._store.ensure_group()
         delivered = await self._store.read(self._consumer, BATCH, self._idle_ms, block_ms)
+        done: list[str] = []
         for item in delivered:
-            try:
-                await self._handle(channel, item.event)
-            except RedisError:
-                raise  # the event stays pending, and is taken again
-            except Exception:  # one event a bug chokes on must not hold up the others
-                log.exception("triage failed on an event; it is dropped")
-            await self._store.ack([item.entry])
+            if await self._handled(channel, item):
+                done.append(item.entry)
         users = await self._store.due(self._now(), limit=DUE_AT_ONCE)
         if len(users) > BULK:
-            await self._changed_many(channel, set(users))
+            await self._guarded(self._changed_many(channel, set(users)), "a bulk change")
         else:
             for user_id in users:
-                await self._changed(channel, user_id)
-        await self._flush()
+                await self._guarded(self._changed(channel, user_id), "a profile change")
+        await self._guarded(self._flush(), "a burst's message")
+        # Acknowledged once their burst messages are out: a worker that dies before counts
+        # them again when the events are handed out again.
+        await self._store.ack(done)
         return len(delivered)
 
-    async def _handle(self, channel: str, event: dict[str, Any] | None) -> None:
-        trigger = trigger_of(event) if event is not None else None
+    async def _handled(self, channel: str, item: Delivered) -> bool:
+        """Triage one event; whether it is done with (False: it is tried again)."""
+        uuid = str(item.event.get("uuid", "?"))[:64] if item.event is not None else "?"
+        try:
+            result = await self._handle(channel, item)
+        except RedisError:
+            raise  # the event stays pending, and is taken again
+        except NotPosted:
+            if item.attempts < ATTEMPTS:
+                return False
+            log.error("triage gave up event %r after %d attempts to post", uuid, item.attempts)
+            result = "failed"
+        except Exception:  # one event a bug chokes on must not hold up the others
+            log.exception("triage failed on event %r; it is dropped", uuid)
+            result = "failed"
+        self._count(result)
+        if result == "unusable":
+            log.warning("triage cannot use event %r (%s)", uuid, _why_unusable(item))
+        return True
+
+    def _count(self, result: str) -> None:
+        org = self._services.okta.org_url
+        self._services.metrics.okta_events.labels(org=org, result=result).inc()
+
+    async def _guarded(self, work: Awaitable[None], what: str) -> None:
+        try:
+            await work
+        except RedisError:
+            raise
+        except Exception:
+            log.exception("triage failed on %s; it is dropped", what)
+            self._count("failed")
+
+    async def _handle(self, channel: str, item: Delivered) -> str:
+        """Triage one event; how it is counted."""
+        if item.event is None:
+            return "unusable"
+        trigger = trigger_of(item.event)
+        if isinstance(trigger, Ignored):
+            return trigger.result
         if isinstance(trigger, FailedPush):
-            await self._triage(channel, trigger.user_id, trigger.app_id, "a failed push")
+            owner = item.entry
+            await self._triage(channel, trigger.user_id, trigger.app_id, trigger.what, owner)
         elif isinstance(trigger, Pushed):
             await self._resolved(trigger.user_id, trigger.app_id)
-        elif isinstance(trigger, AuthFailed):
+        elif isinstance(trigger, AppFailed):
             await self._app_failure(channel, trigger)
-        elif isinstance(trigger, ProfileChanged):
+        else:
             # The grace runs from the change (a replayed or late event may be due at once).
             at = trigger.published.timestamp() if trigger.published else self._now()
             grace = self._services.settings.watch_grace
             await self._store.follow_up(trigger.user_id, at + grace, trigger.attributes)
+        return "triaged"
 
     async def _changed(self, channel: str, user_id: str) -> None:
         """A profile change's grace is over: look at every app the user is assigned to."""
@@ -137,11 +193,18 @@ class Triage:
             log.warning("triage: the apps of %s could not be read: %s", user_id, exc)
             return
         changed = await self._store.changed(user_id)
-        for app in apps:
-            if isinstance(app, dict) and isinstance(app.get("id"), str):
-                facts = self._facts(user_id, app["id"])
-                if await self._concerns(facts, changed):
-                    await self._triage(channel, user_id, app["id"], PROFILE_CHANGE, facts)
+        owner = f"due:{user_id}"
+        try:
+            for app in apps:
+                if isinstance(app, dict) and isinstance(app.get("id"), str):
+                    facts = self._facts(user_id, app["id"])
+                    if await self._concerns(facts, changed):
+                        await self._triage(
+                            channel, user_id, app["id"], PROFILE_CHANGE, owner, facts
+                        )
+        except NotPosted:
+            # Looked at again in a minute (the apps reported already are not posted twice).
+            await self._store.follow_up(user_id, self._now() + 60, changed)
 
     async def _concerns(self, facts: Facts, changed: frozenset[str]) -> bool:
         """Whether the app's mapping reads one of the changed attributes (when the change
@@ -213,22 +276,30 @@ class Triage:
             return
         for outcome in found:
             if outcome.check is not None:
-                await self._report(
-                    channel,
-                    outcome.user_id,
-                    app.id,
-                    outcome.check,
-                    PROFILE_CHANGE,
-                    outcome.summary,
-                )
+                with contextlib.suppress(NotPosted):  # logged; a scan's next import says it
+                    await self._report(
+                        channel,
+                        outcome.user_id,
+                        app.id,
+                        outcome.check,
+                        PROFILE_CHANGE,
+                        f"due:{outcome.user_id}",
+                        outcome.summary,
+                    )
 
     async def _triage(
-        self, channel: str, user_id: str, app_id: str, why: str, facts: Facts | None = None
+        self,
+        channel: str,
+        user_id: str,
+        app_id: str,
+        why: str,
+        owner: str,
+        facts: Facts | None = None,
     ) -> None:
         report = await self._diagnosed(user_id, app_id, facts)
         if report is not None and report.verdict.check is not None:
             cause, summary = report.verdict.check, report.verdict.summary
-            await self._report(channel, user_id, app_id, cause, why, summary, report)
+            await self._report(channel, user_id, app_id, cause, why, owner, summary, report)
 
     def _facts(self, user_id: str, app_id: str) -> Facts:
         services = self._services
@@ -253,21 +324,37 @@ class Triage:
         app_id: str,
         cause: str,
         why: str,
+        owner: str,
         summary: str,
         report: Report | None = None,
     ) -> None:
         """Report (user, app, cause) once, or count it in its app's burst: past BURST_LIMIT
-        users, no diagnosis is made for the report (a scan's finding is enough to count)."""
+        users, no diagnosis is made for the report (a scan's finding is enough to count).
+        `owner` is what reports it (the event's stream entry): if it reported it before and
+        died on the way, the report may be out already and is read back, not posted twice.
+        NotPosted when Slack would not take it (the claim is let go: the next try posts it)."""
         if cause in NOT_SYNC_FAILURES:
             return  # nothing Okta tries to push: not a sync failure
-        if not await self._store.claim_post(user_id, app_id, cause):
-            return  # reported already, and not resolved since
-        count = await self._store.burst(app_id, cause, user_id, self._now(), BURST_WINDOW)
-        if count > BURST_LIMIT:
-            await self._summarize(channel, app_id, cause, count, summary)
+        now = self._now()
+        claim = await self._store.claim_post(user_id, app_id, cause, owner, now)
+        if claim in ("busy", "done"):
+            return  # reported already (or being reported), and not resolved since
+        count = await self._store.burst(app_id, cause, now, BURST_WINDOW)
+        if claim == "counted" or count >= BURST_LIMIT:
+            count = await self._store.burst(app_id, cause, now, BURST_WINDOW, user_id)
+            await self._store.counted(user_id, app_id, cause, owner)
+            self._pending[(app_id, cause)] = (channel, count, summary)
             return
+        key = f"{user_id}:{app_id}:{cause}"
+        if claim == "again":
+            ts = await self._read_back(channel, key)
+            if ts is not None:
+                await self._reported(user_id, app_id, cause, owner, Post(channel, ts, summary))
+                self._services.metrics.triage_posts.labels(kind="read_back").inc()
+                return
         report = report or await self._diagnosed(user_id, app_id)
         if report is None:
+            await self._store.release(user_id, app_id, cause, owner)
             return
         question = Question(
             why=Why(user_id, app_id, None),
@@ -276,49 +363,76 @@ class Triage:
             channel=channel,
             requester="",
         )
+        metadata = {"event_type": METADATA, "event_payload": {"key": key}}
         try:
-            posted = await post_report(self._services, question, report)
+            posted = await post_report(self._services, question, report, metadata)
         except SLACK_FAILURES as exc:
             log.warning("triage could not post its report: %s", slack_error(exc))
-            return
-        if posted.ts:
-            post = Post(channel, posted.ts, report.verdict.summary)
-            await self._store.posted(user_id, app_id, cause, post)
+            self._services.metrics.triage_posts.labels(kind="refused").inc()
+            await self._store.release(user_id, app_id, cause, owner)
+            raise NotPosted from exc
+        self._services.metrics.triage_posts.labels(kind="report").inc()
+        post = Post(channel, posted.ts, report.verdict.summary)
+        await self._reported(user_id, app_id, cause, owner, post)
 
-    async def _summarize(
-        self, channel: str, app_id: str, cause: str, count: int, summary: str
+    async def _reported(
+        self, user_id: str, app_id: str, cause: str, owner: str, post: Post
     ) -> None:
-        """Count one more user in the app's burst; the message follows at the end of the
-        pass (Slack allows about 50 updates of a message a minute, a bulk import is
-        thousands of users)."""
-        self._pending[(app_id, cause)] = (channel, count, summary)
+        await self._store.posted(user_id, app_id, cause, owner, post)
+        await self._store.burst(app_id, cause, self._now(), BURST_WINDOW, user_id)
+
+    async def _read_back(self, channel: str, key: str) -> str | None:
+        """The ts of triage's report `key` among the channel's latest messages, if it is out
+        (the newest READ_BACK, not "since the claim": Slack's clock is not this one)."""
+        try:
+            found = await self._services.slack.conversations_history(
+                channel=channel, include_all_metadata=True, limit=READ_BACK
+            )
+        except SLACK_FAILURES as exc:
+            log.warning("triage could not read back its channel: %s", slack_error(exc))
+            raise NotPosted from exc
+        for message in found.get("messages") or []:
+            meta = message.get("metadata") if isinstance(message, dict) else None
+            payload = meta.get("event_payload") if isinstance(meta, dict) else None
+            if (
+                isinstance(payload, dict)
+                and meta is not None
+                and meta.get("event_type") == METADATA
+                and payload.get("key") == key
+            ):
+                return str(message.get("ts") or "") or None
+        return None
 
     async def _flush(self) -> None:
-        """Post or update the burst messages counted since, each at most every SUMMARY_EVERY."""
+        """Post or update the burst messages counted since, each at most every SUMMARY_EVERY
+        (Slack allows about 50 updates of a message a minute, a bulk import is thousands of
+        users); one Slack refused stays due for the next pass."""
         now = self._now()
         for key, (channel, count, summary) in list(self._pending.items()):
             if now - self._sent.get(key, -SUMMARY_EVERY) < SUMMARY_EVERY:
                 continue  # updated moments ago: the next pass says the new count
-            del self._pending[key]
             self._sent[key] = now
-            await self._send_summary(channel, *key, count, summary)
+            if await self._send_summary(channel, *key, count, summary):
+                del self._pending[key]
 
     async def _send_summary(
         self, channel: str, app_id: str, cause: str, count: int, summary: str
-    ) -> None:
+    ) -> bool:
         message = render.burst(app_id, await self._label(app_id), cause, summary, count)
         slack = self._services.slack
         known = await self._store.summary(app_id, cause)
         try:
             if known is not None:
                 await slack.chat_update(channel=known.channel, ts=known.ts, **message.payload())
-                return
+                return True
             posted = await slack.chat_postMessage(channel=channel, **message.payload())
         except SLACK_FAILURES as exc:
             log.warning("triage could not post its summary: %s", slack_error(exc))
-            return
+            return False
+        self._services.metrics.triage_posts.labels(kind="burst").inc()
         post = Post(channel, str(posted["ts"]), summary)
         await self._store.remember_summary(app_id, cause, post, BURST_WINDOW)
+        return True
 
     async def _label(self, app_id: str) -> str:
         """The app's label (its facts are cached), else its id."""
@@ -332,20 +446,22 @@ class Triage:
         except AttrsyncError:
             return app_id
 
-    async def _app_failure(self, channel: str, failed: AuthFailed) -> None:
-        """One message per app while its credentials keep failing (the burst window)."""
-        if await self._store.summary(failed.app_id, "credentials") is not None:
+    async def _app_failure(self, channel: str, failed: AppFailed) -> None:
+        """One message per app and cause while its API keeps failing (the burst window)."""
+        if await self._store.summary(failed.app_id, failed.cause) is not None:
             return
-        message = render.auth_failure(failed.app_id, failed.app_label, failed.reason)
+        render_of = render.APP_FAILURES[failed.cause]
+        message = render_of(failed.app_id, failed.app_label, failed.reason)
         try:
             posted = await self._services.slack.chat_postMessage(
                 channel=channel, **message.payload()
             )
         except SLACK_FAILURES as exc:
-            log.warning("triage could not post an authentication failure: %s", slack_error(exc))
-            return
+            log.warning("triage could not post an app's failure: %s", slack_error(exc))
+            raise NotPosted from exc
+        self._services.metrics.triage_posts.labels(kind="app").inc()
         post = Post(channel, str(posted["ts"]), failed.reason)
-        await self._store.remember_summary(failed.app_id, "credentials", post, BURST_WINDOW)
+        await self._store.remember_summary(failed.app_id, failed.cause, post, BURST_WINDOW)
 
     async def _resolved(self, user_id: str, app_id: str) -> None:
         """A push went through: the reports about this user and app say it resolved itself
@@ -369,3 +485,10 @@ def _reads(expression: str) -> frozenset[str]:
         return referenced_attributes(expression)
     except CannotEvaluate:
         return frozenset()
+
+
+def _why_unusable(item: Delivered) -> str:
+    if item.event is None:
+        return "not an event"
+    trigger = trigger_of(item.event)
+    return trigger.why if isinstance(trigger, Ignored) else "?"

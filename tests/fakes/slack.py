@@ -157,6 +157,7 @@ class FakeSlack:
             "chat.postEphemeral": self._post_ephemeral,
             "chat.update": self._update,
             "chat.getPermalink": self._permalink,
+            "conversations.history": self._history,
             "usergroups.users.list": self._usergroup_users,
             "views.publish": self._publish_view,
             "views.open": self._open_view,
@@ -354,6 +355,28 @@ class FakeSlack:
             "message": message,
         }
 
+    def _history(self, args: JSON) -> JSON:
+        """A channel's messages, newest first, without thread replies; their metadata only
+        with include_all_metadata (docs.slack.dev, conversations.history)."""
+        channel = self._channel(args)
+        oldest = float(args.get("oldest") or 0)
+        limit = _integer(args.get("limit")) or 100
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("true", "1")
+        listed = sorted(
+            (
+                message
+                for (where, ts), message in self.messages.items()
+                if where == channel and float(ts) > oldest and message.get("thread_ts", ts) == ts
+            ),
+            key=lambda m: float(m["ts"]),
+            reverse=True,
+        )
+        shown = [
+            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+            for m in listed[: min(limit, 999)]
+        ]
+        return {"ok": True, "messages": shown, "has_more": len(listed) > len(shown)}
+
     def _permalink(self, args: JSON) -> JSON:
         channel, ts = str(args.get("channel") or ""), str(args.get("message_ts") or "")
         if not channel or not ts:
@@ -516,6 +539,17 @@ class FakeSlack:
             message["blocks"] = _with_block_ids(args["blocks"])
         if args.get("thread_ts"):
             message["thread_ts"] = str(args["thread_ts"])
+        metadata = args.get("metadata")
+        if isinstance(metadata, str) and metadata:
+            metadata = json.loads(metadata)
+        if metadata:
+            if not (
+                isinstance(metadata, dict)
+                and isinstance(metadata.get("event_type"), str)
+                and isinstance(metadata.get("event_payload"), dict)
+            ):
+                raise _Refused("invalid_metadata_format")
+            message["metadata"] = metadata
         return message
 
     def _next_serial(self) -> int:
