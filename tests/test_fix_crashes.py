@@ -27,7 +27,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from redis.asyncio import Redis
@@ -192,8 +192,14 @@ class WorkerProcess:
                 await self.kill()
 
 
+class Held(Protocol):
+    """A request held in flight: the fake Okta's `Fault.hold_request`, the fake Slack's `Hold`."""
+
+    def release(self, *, drop: bool = False) -> None: ...
+
+
 async def crash_while_held(
-    crash: str, held: Fault, first: WorkerProcess, second: WorkerProcess, redis: PrivateRedis
+    crash: str, held: Held, first: WorkerProcess, second: WorkerProcess, redis: PrivateRedis
 ) -> None:
     """With `held` holding a request of `first`'s: SIGKILL the worker (the request is dropped
     unanswered, and `second` starts to take over), or SIGKILL Redis and restart it under the

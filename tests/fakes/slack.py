@@ -24,7 +24,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import quote
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -39,7 +39,7 @@ from tests.fakes.slack_payloads import (
     check_blocks,
 )
 
-__all__ = ["FakeSlack", "ResponsePost", "SlackCall", "UploadedFile", "serve_slack"]
+__all__ = ["FakeSlack", "Hold", "ResponsePost", "SlackCall", "UploadedFile", "serve_slack"]
 
 JSON = dict[str, Any]
 _TRIGGER: Final = re.compile(r"[0-9]+\.[0-9]+\.[0-9a-f]+")
@@ -102,6 +102,43 @@ class _Upload:
     content: bytes | None = None
 
 
+@dataclass(slots=True)
+class Hold:
+    """Holds calls to one Web API method (`FakeSlack.holds[method] = Hold(...)`) until
+    `release()`: "before" Slack handles them (if the client goes away meanwhile, or
+    `release(drop=True)` cuts the connection, nothing happened: the call never reached
+    Slack), or "after" (Slack did it, and the call is recorded with its answer; only the
+    answer waits). `held` is set when a call is held; `skip` lets that many calls through
+    first; `times` is how many it holds."""
+
+    when: Literal["before", "after"] = "before"
+    skip: int = 0
+    times: int = 1
+    held: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    drop: bool = False
+
+    def release(self, *, drop: bool = False) -> None:
+        self.drop = drop
+        self.released.set()
+
+    def takes(self) -> bool:
+        """Count a call; whether it is held."""
+        if self.skip > 0:
+            self.skip -= 1
+            return False
+        if self.times <= 0:
+            return False
+        self.times -= 1
+        return True
+
+    async def wait(self) -> bool:
+        """Hold until released (cancelled if the client goes away); False when dropped."""
+        self.held.set()
+        await self.released.wait()
+        return not self.drop
+
+
 class _Refused(Exception):
     """Slack's answer `{"ok": false, "error": error}` (with Block Kit `errors`, if any)."""
 
@@ -115,7 +152,8 @@ class FakeSlack:
 
     Knobs: `tokens`/`app_tokens` (accepted xoxb-/xapp- tokens), `not_in_channel` (channel ids
     the bot was never invited to), `usergroups` (id -> member ids), `users` (id -> user object
-    overrides), `fail_next` (method -> error code for its next call). Records: `calls`,
+    overrides), `fail_next` (method -> error code for its next call), `holds` (method -> a
+    `Hold` of its calls). Records: `calls`,
     `responses`, `messages` ((channel, ts) -> message), `homes` (user id -> their published
     App Home view, as Slack echoes it), `uploaded_files` (files shared with
     files.completeUploadExternal), `block_errors`, `missing_fallback`, `socket_sent`,
@@ -129,6 +167,7 @@ class FakeSlack:
         self.usergroups: dict[str, list[str]] = {}
         self.users: dict[str, JSON] = {}
         self.fail_next: dict[str, str] = {}
+        self.holds: dict[str, Hold] = {}
         self.base_url = ""
         self.calls: list[SlackCall] = []
         self.responses: list[ResponsePost] = []
@@ -273,9 +312,16 @@ class FakeSlack:
         method = request.match_info["method"]
         call = SlackCall(method, {}, dict(request.headers), time.monotonic())
         headers: dict[str, str] = {}
+        hold = self.holds.get(method)
+        if hold is not None and not hold.takes():
+            hold = None
         try:
             call.args = await _request_args(request)
             call.token = _bearer(request) or call.args.pop("token", None)
+            if hold is not None and hold.when == "before" and not await hold.wait():
+                if request.transport is not None:
+                    request.transport.close()  # cut: it never reached Slack
+                return web.Response(status=499)
             call.status, call.answer = 200, self._answer(call)
             if call.answer.get("error") == "ratelimited":
                 call.status, headers = 429, {"Retry-After": "1"}
@@ -287,6 +333,8 @@ class FakeSlack:
         # Recorded once answered, so that a waiting test sees the answer too.
         self.calls.append(call)
         await self._notify()
+        if hold is not None and hold.when == "after":
+            await hold.wait()  # done and recorded: only the answer waits
         return web.json_response(call.answer, status=call.status, headers=headers)
 
     def _answer(self, call: SlackCall) -> JSON:
