@@ -203,3 +203,123 @@ async def test_a_change_no_mapping_reads_is_not_looked_into(
     assert not _reports(slack)
     paths = {r.path for r in fake_okta.requests}
     assert "/api/v1/logs" not in paths  # no diagnosis: Box's mapping does not read it
+
+
+def _push(fake: FakeOkta, login: str, app: str, result: str, kind: str = "push_profile") -> Any:
+    state = fake.state
+    user, target = state.find_user(login), state.find_app(app)
+    assert user is not None and target is not None
+    return state.log_push(
+        target,
+        user,
+        state.now() + timedelta(seconds=1),
+        result,
+        reason="Automatic push failed" if result == "FAILURE" else None,
+        event_type=f"application.provision.user.{kind}",
+    )
+
+
+async def test_a_failed_create_is_reported_and_a_sync_success_resolves_nothing(
+    watching: Bot, fake_okta: FakeOkta, slack: FakeSlack
+) -> None:
+    created = _push(fake_okta, "efail", "google", "FAILURE", "push")
+    await _deliver(watching, fake_okta, [created])
+    await worker(watching).work_once()
+    [report] = _reports(slack)
+    assert "triage of a failed create" in str(report.args["blocks"])
+    for result in ("SUCCESS", "RATE_LIMIT", "DEFERRED"):
+        await _deliver(watching, fake_okta, [_push(fake_okta, "efail", "google", result, "sync")])
+    await worker(watching).work_once()
+    assert not slack.calls_to("chat.update")  # not "resolved by itself"
+    await _deliver(watching, fake_okta, [_push(fake_okta, "efail", "google", "SUCCESS")])
+    await worker(watching).work_once()
+    [resolved] = slack.calls_to("chat.update")
+    assert resolved.args["ts"] == report.answer["ts"]
+
+
+async def test_a_report_slack_refuses_once_is_posted_on_the_next_try(
+    watching: Bot, fake_okta: FakeOkta, slack: FakeSlack
+) -> None:
+    failed = _events(fake_okta, "efail", "application.provision.user.push_profile", "FAILURE")
+    await _deliver(watching, fake_okta, failed[:1])
+    slack.fail_next["chat.postMessage"] = "ratelimited"
+    busy = worker(watching, lease_ms=1)
+    await busy.work_once()
+    assert _reports(slack) == [] or all(not r.answer.get("ok") for r in _reports(slack))
+    await busy.work_once()  # the event was not acknowledged: Redis hands it out again
+    posted = [r for r in _reports(slack) if r.answer.get("ok")]
+    assert len(posted) == 1
+    await busy.work_once()
+    assert len([r for r in _reports(slack) if r.answer.get("ok")]) == 1
+
+
+async def test_a_report_out_but_not_recorded_is_read_back_not_posted_again(
+    watching: Bot, fake_okta: FakeOkta, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slack took the report, then Redis went before it was recorded: the event is handed out
+    again, finds the report in the channel by its metadata, and posts nothing more."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    store = watching.services.store.triage
+    record = store.posted
+
+    async def redis_gone(*args: Any) -> None:
+        monkeypatch.setattr(store, "posted", record)
+        raise RedisConnectionError("Connection reset by peer")
+
+    monkeypatch.setattr(store, "posted", redis_gone)
+    failed = _events(fake_okta, "efail", "application.provision.user.push_profile", "FAILURE")
+    await _deliver(watching, fake_okta, failed[:1])
+    busy = worker(watching, lease_ms=1)
+    with pytest.raises(RedisConnectionError):
+        await busy.work_once()
+    assert len(_reports(slack)) == 1
+    await busy.work_once()
+    assert len(_reports(slack)) == 1
+    assert slack.calls_to("conversations.history")
+    # Recorded now: a later success resolves that very message.
+    await _deliver(watching, fake_okta, [_push(fake_okta, "efail", "google", "SUCCESS")])
+    await busy.work_once()
+    [resolved] = slack.calls_to("chat.update")
+    assert resolved.args["ts"] == _reports(slack)[0].answer["ts"]
+
+
+async def test_an_event_triage_cannot_use_is_counted_and_logged_and_the_rest_go_on(
+    watching: Bot, fake_okta: FakeOkta, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    [good] = _events(fake_okta, "efail", "application.provision.user.push_profile", "FAILURE")[:1]
+    no_target = dict(good, uuid="11111111-2222-4333-8444-555555555555", target=None)
+    evil = dict(
+        good,
+        uuid="66666666-7777-4888-9999-000000000000",
+        target=[dict(t, id=t["id"] + "\x00\n") for t in good["target"]],
+    )
+    await _deliver(watching, fake_okta, [no_target, evil, good])
+    await worker(watching).work_once()
+    assert len(_reports(slack)) == 1
+    for uuid in (no_target["uuid"], evil["uuid"]):
+        assert f"triage cannot use event '{uuid}'" in caplog.text
+    async with watching.http.get(f"{watching.url}/metrics") as response:
+        metrics = await response.text()
+    assert re.search(r'attrsync_okta_events_total\{.*result="unusable"\} 2\.0', metrics)
+    assert re.search(r'attrsync_okta_events_total\{.*result="triaged"\} 1\.0', metrics)
+    assert "efail" not in metrics and "Eve" not in metrics
+
+
+async def test_a_bug_outside_an_event_stops_the_worker_loudly(
+    watching: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing an event holds ends triage; a bug in triage itself ends the worker (and so
+    the process), not just its triage loop behind a green /healthz."""
+    import asyncio
+
+    busy = worker(watching)
+
+    async def broken(*args: Any, **kwargs: Any) -> list[Any]:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(watching.services.store.triage, "read", broken)
+    stop = asyncio.Event()
+    with pytest.raises(ValueError, match="a bug"):
+        await asyncio.wait_for(busy.run(stop), 10)
+    assert stop.is_set()  # the whole process stops with it

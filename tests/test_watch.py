@@ -4,6 +4,7 @@ the same triage as the Event Hook; and what only polling sees (authentication fa
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -64,6 +65,25 @@ async def test_okta_failing_mid_poll_loses_nothing(watching: Bot, fake_okta: Fak
     fake_okta.faults.append(Fault.status(500, path="^/api/v1/logs$", times=1))
     with pytest.raises(OktaUnavailable, match="Okta answered 500"):
         await poller.poll_once()
+    assert await poller.poll_once() == 1
+
+
+async def test_a_first_start_whose_first_poll_fails_keeps_its_start(
+    watching: Bot, fake_okta: FakeOkta
+) -> None:
+    """The moment a first start began stays its cursor until a poll succeeds: an event Okta
+    logs between a failed first poll and its retry a minute later is not missed."""
+    started = fake_okta.state.now()
+    moment = [started]
+    poller = Poller(replace(watching.services, clock=lambda: moment[0]))
+    fake_okta.faults.append(Fault.status(500, path="^/api/v1/logs$", times=1))
+    with pytest.raises(OktaUnavailable):
+        await poller.poll_once()
+    state = fake_okta.state
+    user, app = state.find_user("efail"), state.find_app("google")
+    assert user is not None and app is not None
+    state.log_push(app, user, started + timedelta(seconds=30), "FAILURE", reason="Not Authorized")
+    moment[0] = started + timedelta(minutes=1)
     assert await poller.poll_once() == 1
 
 

@@ -83,10 +83,14 @@ class Worker:
         fix waits for its users' runs, which this very worker may be the one to run)."""
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Run jobs and triage until `stop`. Triage reads its own stream in its own loop (an
+        event is looked at as it arrives, not when the jobs stream's blocking read next times
+        out). If that loop dies, it stops everything (`stop`) and the worker raises: the
+        process ends loudly and its supervisor starts it again, instead of answering
+        /healthz with no triage behind it."""
         log.info("worker %s started", self.name)
-        # Triage reads its own stream in its own loop: an event is looked at as it arrives,
-        # not when the jobs stream's blocking read next times out.
         triage = asyncio.create_task(self._triage.run(stop))
+        triage.add_done_callback(lambda task: _stop_on_failure(task, stop))
         try:
             while not stop.is_set():
                 try:
@@ -329,6 +333,11 @@ class Worker:
             )
         except SLACK_FAILURES as exc:
             log.warning("could not update the alert: %s", slack_error(exc))
+
+
+def _stop_on_failure(task: asyncio.Task[None], stop: asyncio.Event) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        stop.set()
 
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:

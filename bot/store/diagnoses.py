@@ -7,6 +7,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Any
 
 from redis.asyncio import Redis
@@ -153,27 +154,27 @@ class Store:
     async def remember_group(self, group: str, members: list[str], seconds: int) -> None:
         await self.redis.set(self.keys.usergroup(group), json.dumps(members), ex=seconds)
 
-    @property
+    @cached_property
     def jobs(self) -> Jobs:
         return Jobs(self.redis, self.prefix)
 
-    @property
+    @cached_property
     def journals(self) -> Journals:
         return Journals(self.redis, self.prefix)
 
-    @property
+    @cached_property
     def triage(self) -> TriageStore:
         return TriageStore(self.redis, self.prefix)
 
-    @property
+    @cached_property
     def okta_events(self) -> OktaEvents:
         return OktaEvents(self.redis, self.prefix)
 
-    @property
+    @cached_property
     def bulks(self) -> Bulks:
         return Bulks(self.redis, self.prefix)
 
-    @property
+    @cached_property
     def scans(self) -> Scans:
         return Scans(self.redis, self.prefix)
 

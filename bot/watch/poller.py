@@ -59,8 +59,12 @@ class Poller:
     async def poll_once(self) -> int:
         """Read the log from the saved cursor to its end; how many new events were queued."""
         okta = self._services.okta
-        start = self._services.clock() - self._replay
-        url = await self._events.cursor(self._org) or self._start(start)
+        url = await self._events.cursor(self._org)
+        if url is None:
+            # Kept before Okta is asked: a first poll that fails starts from this moment
+            # again, not from a later "now" that would miss the events in between.
+            url = self._start(self._services.clock() - self._replay)
+            await self._events.save_cursor(self._org, url)
         queued = 0
         with background():
             while True:
