@@ -69,10 +69,14 @@ DISPLAY_MESSAGES: Final[Mapping[str, str]] = {
     "user.account.update_profile": "Update user profile for Okta",
     "application.provision.user.push": "Push new user to external application",
     "application.provision.user.push_profile": "Push user's profile to external application",
-    "application.provision.user.deactivate": "Deactivate user in external application",
+    "application.provision.user.deactivate": "Push user deactivation to external application",
+    "application.provision.user.reactivate": "Push user reactivation in external application",
+    "application.provision.user.sync": "Sync user in external application",
     "application.integration.authentication_failure": "Error authenticating",
+    "application.integration.rate_limit_exceeded": "API rate limit exceeded",
+    "application.integration.general_failure": "Generic error occured",
     "application.user_membership.add": "Add user to application membership",
-    "application.user_membership.remove": "Remove user from application membership",
+    "application.user_membership.remove": "Remove user's application membership",
 }
 
 SYSTEM_ACTOR: Final[Mapping[str, Any]] = {
