@@ -110,6 +110,34 @@ async def test_authentication_failures_become_one_message_per_app(
     assert "invalid_auth" in str(message.args["blocks"])
 
 
+@pytest.mark.parametrize(
+    ("kind", "result", "legacy", "said"),
+    [
+        # Okta logs a rate-limit event with outcome SUCCESS: the event itself is the failure.
+        ("rate_limit_exceeded", "SUCCESS", "app.boxnet.api.error.rate_limit_exceeded",
+         "Box's API is refusing Okta for its rate limit"),
+        ("general_failure", "FAILURE", "app.api.error.general",
+         "Okta's calls to Box's API are failing"),
+    ],
+)  # fmt: skip
+async def test_an_apps_api_failing_is_one_message_for_the_app(
+    watching: Bot, fake_okta: FakeOkta, slack: FakeSlack, kind: str, result: str, legacy: str,
+    said: str,
+) -> None:  # fmt: skip
+    poller = Poller(watching.services)
+    await poller.poll_once()
+    state = fake_okta.state
+    box = state.find_app("box")
+    assert box is not None
+    for seconds in (1, 2, 3):
+        state.log(f"application.integration.{kind}", state.now() + timedelta(seconds=seconds),
+                  result, [box], legacy=legacy)  # fmt: skip
+    assert await poller.poll_once() == 3
+    await worker(watching).work_once()
+    [message] = [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == TRIAGE]
+    assert message.args["text"].startswith(said)
+
+
 async def test_replaying_the_demos_day_shows_triage(
     watching: Bot, fake_okta: FakeOkta, slack: FakeSlack
 ) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Final
 
 from bot.slack.blockkit import Message, actions, button, context, escape, section
@@ -34,45 +34,19 @@ def resolved(summary: str) -> Message:
     return Message(text, (section(shown), context("The details are in the thread.")))
 
 
-def auth_failure(app_id: str, label: str, reason: str) -> Message:
-    return _app_failure(
-        app_id,
-        label,
-        reason,
-        f"Okta could not authenticate to {escape(label)}'s API, so no change reaches "
-        f"{escape(label)} until its provisioning credentials are fixed.",
-    )
-
-
-def rate_limited(app_id: str, label: str, reason: str) -> Message:
-    return _app_failure(
-        app_id,
-        label,
-        reason,
-        f"{escape(label)}'s API is refusing Okta for its rate limit: changes reach "
-        f"{escape(label)} late, and pushes that ran out of tries need a retry.",
-    )
-
-
-def integration_failure(app_id: str, label: str, reason: str) -> Message:
-    return _app_failure(
-        app_id,
-        label,
-        reason,
-        f"Okta's calls to {escape(label)}'s API are failing, so changes may not reach "
-        f"{escape(label)}.",
-    )
-
-
-APP_FAILURES: Final[Mapping[str, Callable[[str, str, str], Message]]] = {
-    "credentials": auth_failure,
-    "rate_limit": rate_limited,
-    "integration": integration_failure,
+APP_FAILURES: Final[Mapping[str, str]] = {
+    "credentials": "Okta could not authenticate to {app}'s API, so no change reaches {app} "
+    "until its provisioning credentials are fixed.",
+    "rate_limit": "{app}'s API is refusing Okta for its rate limit: changes reach {app} late, "
+    "and pushes that ran out of tries need a retry.",
+    "integration": "Okta's calls to {app}'s API are failing, so changes may not reach {app}.",
 }
-"""The message for each cause of an app's API failing (triggers.APP_FAILURES)."""
+"""What each cause of an app's API failing means (triggers.APP_FAILURES' causes)."""
 
 
-def _app_failure(app_id: str, label: str, reason: str, text: str) -> Message:
+def app_failure(cause: str, app_id: str, label: str, reason: str) -> Message:
+    """The one message for an app whose API keeps failing for `cause`."""
+    text = APP_FAILURES[cause].format(app=escape(label))
     return Message(
         text,
         (

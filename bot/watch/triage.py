@@ -450,8 +450,7 @@ class Triage:
         """One message per app and cause while its API keeps failing (the burst window)."""
         if await self._store.summary(failed.app_id, failed.cause) is not None:
             return
-        render_of = render.APP_FAILURES[failed.cause]
-        message = render_of(failed.app_id, failed.app_label, failed.reason)
+        message = render.app_failure(failed.cause, failed.app_id, failed.app_label, failed.reason)
         try:
             posted = await self._services.slack.chat_postMessage(
                 channel=channel, **message.payload()
