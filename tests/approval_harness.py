@@ -28,9 +28,11 @@ async def click(
     ts: str,
     *,
     selected: str | None = None,
+    message: dict[str, object] | None = None,
 ) -> str:
     """Click a button as `user` (or, with `selected`, pick the option of that text and value
-    in a select menu); returns the text answered to them only."""
+    in a select menu; with `message`, on that message as the clicker's Slack shows it, so the
+    click carries the clicked block's id); returns the text answered to them only."""
     response_url = bot.slack.new_response_url()
     body = block_action(
         action_id,
@@ -40,6 +42,7 @@ async def click(
         message_ts=ts,
         response_url=response_url,
         selected=selected,
+        message=message,
     )
     status, _, _ = await bot.post(body)
     assert status == 200

@@ -21,7 +21,6 @@ from bot.store.bulk import BulkRecord, Bulks, BulkState
 from tests.approval_harness import REQUESTER, click, worker
 from tests.bot_harness import APPROVER, GROUP_MEMBER, Bot, bot_settings, new_channel, running_bot
 from tests.fakes.slack import FakeSlack, SlackCall, UploadedFile
-from tests.fakes.slack_payloads import block_action
 from tests.test_csv import spreadsheet_rows
 
 N = crowd.BEFORE_PROVISIONING
@@ -232,27 +231,9 @@ async def _shown(bot: Bot, bulk_id: str) -> dict[str, object]:
 async def _click_on(
     bot: Bot, message: dict[str, object], action_id: str, user: str, channel: str, thread: str
 ) -> str:
-    """Click `action_id` on `message` as the clicker's Slack shows it: the click carries the
-    clicked block's id, as Slack's does. Returns what the clicker was told."""
-    response_url = bot.slack.new_response_url()
+    """Click `action_id` on `message` as the clicker's Slack shows it."""
     value = _button(message, action_id)
-    body = block_action(
-        action_id,
-        value,
-        user_id=user,
-        channel_id=channel,
-        message_ts=thread,
-        response_url=response_url,
-        message=message,
-    )
-    status, _, _ = await bot.post(body)
-    assert status == 200
-    await _until(
-        lambda: [r for r in bot.slack.responses if r.url_id in response_url], "the answer", 5
-    )
-    return " ".join(
-        str(r.body.get("text")) for r in bot.slack.responses if r.url_id in response_url
-    )
+    return await click(bot, action_id, value, user, channel, thread, message=message)
 
 
 async def _queued(bot: Bot, bulk_id: str) -> int:
