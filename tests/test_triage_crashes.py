@@ -294,13 +294,14 @@ async def test_every_report_of_a_batch_is_posted_once_across_a_redis_restart(
 # 4. A burst counts the users reported, not those whose diagnosis could not run.
 
 
+@pytest.mark.parametrize("status", [500, 403])
 async def test_a_burst_counts_only_the_users_reported(
-    fake_okta: FakeOkta, slack: FakeSlack
+    fake_okta: FakeOkta, slack: FakeSlack, status: int
 ) -> None:
     """Thirty titles changed at once (an HR import; Salesforce applies titles on create only):
-    Okta fails (500) the diagnoses of the first two users looked at one by one, so they
-    cannot run. Those two are not reported, and not counted: five others are reported one by
-    one, and the app's message says 28, not 30."""
+    Okta fails (500) or refuses (403) the diagnoses of the first two users looked at one by
+    one, so they cannot confirm the scan's cause. Those two are not reported, and not
+    counted: five others are reported one by one, and the app's message says 28, not 30."""
     now = [datetime.now(UTC)]
     state = fake_okta.state
     salesforce = state.find_app("salesforce")
@@ -310,7 +311,7 @@ async def test_a_burst_counts_only_the_users_reported(
     for user_id in users:
         state.change_profile(state.users[user_id], {"title": "Chief Importer"}, at=state.now())
         changes.append(state.logs[-1])
-    refusing = Fault.status(500, path=r"^/api/v1/users/[^/]+$", method="GET", times=2)
+    refusing = Fault.status(status, path=r"^/api/v1/users/[^/]+$", method="GET", times=2)
     async with running_bot(_settings(fake_okta, slack), slack, clock=lambda: now[0]) as bot:
         await _deliver(bot, fake_okta, changes)
         triage = Triage(bot.services, "triage-test", idle_ms=60_000)

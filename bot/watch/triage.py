@@ -353,7 +353,9 @@ class Triage:
                 self._services.metrics.triage_posts.labels(kind="read_back").inc()
                 return
         report = report or await self._diagnosed(user_id, app_id)
-        if report is None:
+        if report is None or report.verdict.check != cause:
+            # A scan's finding the diagnosis does not confirm (it could not run, or names
+            # another cause) is not reported as that cause.
             await self._store.release(user_id, app_id, cause, owner)
             return
         question = Question(
