@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
+from bot.demo.state import OrgState
 from checks.facts import Facts
 from checks.model import (
     App,
@@ -167,3 +169,14 @@ class _NoOkta:
 
     async def get_all(self, path: str, params: object = None, *, max_items: int = 0) -> list[Any]:
         raise AssertionError(f"unit test tried to fetch {path}")
+
+
+def title_import(
+    state: OrgState, app: Mapping[str, Any], count: int
+) -> tuple[list[str], list[Any]]:
+    """An HR import: the titles of `count` of the app's users change at once (the fake
+    logs an update_profile event for each); their ids and the events."""
+    users = [uid for (aid, uid) in state.app_users if aid == app["id"]][100 : 100 + count]
+    for user_id in users:
+        state.change_profile(state.users[user_id], {"title": "Chief Importer"}, at=state.now())
+    return users, state.logs[-len(users) :]

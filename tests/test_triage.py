@@ -19,6 +19,7 @@ from bot.demo.server import FakeOkta
 from bot.watch.render import SCAN
 from tests.approval_harness import click, worker
 from tests.bot_harness import Bot, bot_settings, running_bot
+from tests.builders import title_import
 from tests.fakes.slack import FakeSlack, SlackCall
 
 SECRET = "okta-hook-secret-0123456789"
@@ -158,11 +159,7 @@ async def test_a_bulk_import_costs_scans_of_the_apps_not_a_diagnosis_per_user(
     state = fake_okta.state
     salesforce = state.find_app("salesforce")
     assert salesforce is not None
-    users = [uid for (aid, uid) in state.app_users if aid == salesforce["id"]][100:130]
-    changes = []
-    for user_id in users:
-        state.change_profile(state.users[user_id], {"title": "Chief Importer"}, at=state.now())
-        changes.append(state.logs[-1])
+    _, changes = title_import(state, salesforce, 30)
     async with running_bot(settings, slack, clock=lambda: now[0]) as watching:
         await _deliver(watching, fake_okta, changes)
         await worker(watching).work_once()  # queued for a minute later

@@ -30,6 +30,7 @@ from bot.store.keys import Keys
 from bot.store.triage import GROUP, Post
 from bot.watch.triage import BURST_LIMIT, Triage
 from tests.bot_harness import Bot, bot_settings, running_bot
+from tests.builders import title_import
 from tests.fakes.slack import FakeSlack, Hold, SlackCall
 from tests.test_fix_crashes import (
     PATIENCE,
@@ -153,6 +154,16 @@ async def _recorded(bot: Bot, key: str) -> Post | None:
 # 1. Slack refuses a report once.
 
 
+def _held_workers(
+    bot: Bot, fake: FakeOkta, slack: FakeSlack, redis: PrivateRedis, held: Hold, log: Path
+) -> tuple[WorkerProcess, WorkerProcess]:
+    """Two worker processes triaging into the triage channel, Slack's posts held by `held`."""
+    slack.holds["chat.postMessage"] = held
+    env = worker_env(bot, fake, slack, redis.url)
+    env["ATTRSYNC_TRIAGE_CHANNEL"] = TRIAGE
+    return WorkerProcess(env, log), WorkerProcess(env, log)
+
+
 async def test_a_report_slack_refuses_is_posted_on_the_next_attempt_once(
     watching: Bot, fake_okta: FakeOkta, slack: FakeSlack
 ) -> None:
@@ -208,10 +219,7 @@ async def test_a_report_whose_worker_is_killed_while_posting_is_posted_exactly_o
     async with running_bot(_settings(fake_okta, slack, private_redis.url), slack) as bot:
         await _deliver(bot, fake_okta, _failed_pushes(fake_okta, "google", "efail")[:1])
         held = Hold(when="before" if when == "before" else "after")
-        slack.holds["chat.postMessage"] = held
-        env = worker_env(bot, fake_okta, slack, private_redis.url)
-        env["ATTRSYNC_TRIAGE_CHANNEL"] = TRIAGE
-        first, second = WorkerProcess(env, log), WorkerProcess(env, log)
+        first, second = _held_workers(bot, fake_okta, slack, private_redis, held, log)
         await first.start()
         try:
             await asyncio.wait_for(held.held.wait(), PATIENCE)
@@ -256,10 +264,7 @@ async def test_every_report_of_a_batch_is_posted_once_across_a_redis_restart(
     async with running_bot(_settings(fake_okta, slack, private_redis.url), slack) as bot:
         await _deliver(bot, fake_okta, events)
         held = Hold(skip=2)
-        slack.holds["chat.postMessage"] = held
-        env = worker_env(bot, fake_okta, slack, private_redis.url)
-        env["ATTRSYNC_TRIAGE_CHANNEL"] = TRIAGE
-        first, second = WorkerProcess(env, log), WorkerProcess(env, log)
+        first, second = _held_workers(bot, fake_okta, slack, private_redis, held, log)
         await first.start()
         try:
             await asyncio.wait_for(held.held.wait(), PATIENCE)
@@ -306,11 +311,7 @@ async def test_a_burst_counts_only_the_users_reported(
     state = fake_okta.state
     salesforce = state.find_app("salesforce")
     assert salesforce is not None
-    users = [uid for (aid, uid) in state.app_users if aid == salesforce["id"]][100:130]
-    changes = []
-    for user_id in users:
-        state.change_profile(state.users[user_id], {"title": "Chief Importer"}, at=state.now())
-        changes.append(state.logs[-1])
+    users, changes = title_import(state, salesforce, 30)
     refusing = Fault.status(status, path=r"^/api/v1/users/[^/]+$", method="GET", times=2)
     async with running_bot(_settings(fake_okta, slack), slack, clock=lambda: now[0]) as bot:
         await _deliver(bot, fake_okta, changes)
