@@ -108,6 +108,9 @@ class Facts:
                 task = self._tasks[name] = _settled(self._known[name])
             else:
                 task = self._tasks[name] = asyncio.ensure_future(fetch())
+                # A diagnosis that stops early (no such user) never awaits the other
+                # facts: their failures are known, not "never retrieved" tracebacks.
+                task.add_done_callback(_retrieved)
         return task
 
     def derived(self, name: str, compute: Callable[[], Coroutine[Any, Any, T]]) -> Awaitable[T]:
@@ -450,3 +453,8 @@ def quoted(value: str) -> str:
 
 def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _retrieved(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()

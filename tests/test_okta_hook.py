@@ -212,3 +212,33 @@ async def test_a_flood_is_queued_whole_and_once(
     assert {status for status, _ in answers} == {200}
     queued = await _queued(hooked, redis)
     assert sorted(str(e["uuid"]) for e in queued) == sorted(str(e["uuid"]) for e in events)
+
+
+@pytest.mark.parametrize(
+    ("header", "body", "status"),
+    [
+        (b"Authorization: " + SECRET.encode() + b"\x00", b"{}", b"400"),  # aiohttp's parser
+        (b"X-Evil: a\x01b\r\nAuthorization: " + SECRET.encode(), b"{}", b"400"),
+        (b"Content-Encoding: deflate\r\nAuthorization: " + SECRET.encode(), b"notdeflate", b"400"),
+        (b"Content-Encoding: deflate", b"notdeflate", b"401"),
+    ],
+)
+async def test_a_request_aiohttp_cannot_parse_is_one_log_line_without_the_secret(
+    hooked: Bot,
+    redis: Redis,
+    header: bytes,
+    body: bytes,
+    status: bytes,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    status_line = await _raw_post(hooked, header, body)
+    assert status_line.split()[1] == status, status_line
+    assert await _queued(hooked, redis) == []
+    assert "Traceback" not in caplog.text and SECRET not in caplog.text
+
+
+async def test_a_uuid_that_is_not_ascii_gets_400(hooked: Bot, redis: Redis) -> None:
+    body = b'{"data": {"events": [{"uuid": "u\\ud800", "eventType": "x"}]}}'
+    status, _ = await _post(hooked, body)
+    assert status == 400
+    assert await _queued(hooked, redis) == []

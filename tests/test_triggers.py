@@ -166,3 +166,11 @@ def test_a_watched_event_triage_cannot_use_is_unusable_not_ignored(targets: Any)
 )
 def test_what_is_not_a_trigger(event: dict[str, Any]) -> None:
     assert trigger_of(event) == OTHER
+
+
+@pytest.mark.parametrize("result", [["FAILURE"], {"a": 1}, None, 7])
+def test_an_outcome_that_is_not_a_string_is_unusable(result: Any) -> None:
+    event = _event(PROVISION + "push_profile")
+    event["outcome"] = {"result": result}
+    found = trigger_of(event)
+    assert isinstance(found, Ignored) and found.result == "unusable"

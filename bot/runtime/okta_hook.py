@@ -19,7 +19,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientPayloadError, web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web import RequestPayloadError
 from redis.exceptions import RedisError
 
 from bot.runtime.services import Services
@@ -58,12 +60,21 @@ def add_okta_hook(app: web.Application, services: Services) -> None:
         return web.json_response({"verification": challenge})
 
     async def deliver(request: web.Request) -> web.Response:
+        # The body is read whoever sends it, so that one aiohttp cannot decode (a bad
+        # Content-Encoding) fails here, with an answer, not later while aiohttp drains it.
+        body, status, unreadable = None, 400, ""
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            status, unreadable = 413, "over the size limit"
+        except (RequestPayloadError, ClientPayloadError, HttpProcessingError):
+            unreadable = "whose body cannot be decoded"
         if not authentic(request):
             return _refuse(401, f"an Okta hook delivery without {missing}")
+        if body is None:
+            return _refuse(status, f"an Okta hook delivery {unreadable}")
         try:
-            events = _events(json.loads(await request.read()))
-        except web.HTTPRequestEntityTooLarge:
-            return _refuse(413, "an Okta hook delivery over the size limit")
+            events = _events(json.loads(body))
         except (ValueError, RecursionError):
             events = None
         if events is None:
@@ -91,6 +102,7 @@ def _events(envelope: Any) -> list[Mapping[str, Any]] | None:
             isinstance(event, dict)
             and isinstance(event.get("uuid"), str)
             and 0 < len(event["uuid"]) <= MAX_UUID
+            and event["uuid"].isascii()  # Okta's are; a lone surrogate could not be a key
             and isinstance(event.get("eventType"), str)
         ):
             return None

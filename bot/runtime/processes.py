@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 def secrets_of(settings: Settings, okta: OktaSettings) -> list[str]:
     slack = settings.slack
-    values = [okta.token, okta.private_key]
+    values = [okta.token, okta.private_key, settings.event_hook_secret]
     if slack is not None:
         values += [slack.bot_token, slack.signing_secret, slack.app_token]
     return [v for v in values if v]

@@ -23,11 +23,14 @@ import json
 import logging
 import re
 import time
+import zlib
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aiohttp import web
+from aiohttp import ClientPayloadError, web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web import RequestPayloadError
 from multidict import CIMultiDictProxy
 from redis.exceptions import RedisError
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -56,6 +59,7 @@ class Refusal:
 
 
 def web_app(bolt: AsyncApp, services: Services) -> web.Application:
+    quiet_parse_errors()
     verifier = RawBodyVerifier(services.settings.require_slack().signing_secret)
 
     async def slack_events(request: web.Request) -> web.Response:
@@ -221,3 +225,29 @@ def _refuse(request: web.Request, refusal: Refusal) -> web.Response:
         refusal.status,
     )
     return web.json_response({"error": refusal.reason}, status=refusal.status)
+
+
+class _OneLineParseErrors(logging.Filter):
+    """aiohttp logs a request its parser refuses (a control byte in a header, a body it
+    cannot decode) with a traceback that quotes the raw header line, a secret included:
+    one line without either is enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(
+            error, HttpProcessingError | ClientPayloadError | RequestPayloadError | zlib.error
+        ):
+            record.msg, record.args = (
+                "a malformed HTTP request was refused (%s)",
+                (type(error).__name__,),
+            )
+            record.exc_info, record.exc_text, record.levelno = None, None, logging.WARNING
+            record.levelname = "WARNING"
+        return True
+
+
+def quiet_parse_errors() -> None:
+    """Install the one-line log of malformed HTTP requests on aiohttp's server logger."""
+    server = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, _OneLineParseErrors) for f in server.filters):
+        server.addFilter(_OneLineParseErrors())

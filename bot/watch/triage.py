@@ -192,6 +192,13 @@ class Triage:
         except AttrsyncError as exc:
             log.warning("triage: the apps of %s could not be read: %s", user_id, exc)
             return
+        if len(apps) >= APPS_PER_USER:
+            log.warning(
+                "triage: %s has %d apps or more; only the first %d are looked at",
+                user_id,
+                APPS_PER_USER,
+                APPS_PER_USER,
+            )
         changed = await self._store.changed(user_id)
         owner = f"due:{user_id}"
         try:

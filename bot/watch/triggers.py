@@ -134,6 +134,8 @@ def trigger_of(event: Mapping[str, Any]) -> Trigger | Ignored:
     app = targets.get("AppInstance")
     if user is None or app is None:
         return Ignored("unusable", f"{kind} names no User and AppInstance")
+    if not isinstance(result, str):
+        return Ignored("unusable", f"{kind} has no outcome.result")
     if result in NOT_YET:
         return Ignored("not_yet", f"{kind} {result}")
     if result == "FAILURE":
