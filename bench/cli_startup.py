@@ -37,9 +37,9 @@ import aiohttp
 from redis.asyncio import Redis
 
 from bot.config import DEFAULT_REDIS_URL
-from bot.demo.oauth import key_pair
 from bot.demo.org import build_demo_org
-from bot.demo.server import FakeOkta, serve
+from fakes.okta.oauth import key_pair
+from fakes.okta.server import FakeOkta, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token"
@@ -49,7 +49,7 @@ CLIENT_ID = "0oabench"
 # started took: the fake is wrapped before `--demo` imports it.
 DEMO_RUNNER = """
 import atexit, contextlib, runpy, sys
-import bot.demo.server as server
+import fakes.okta.server as server
 fakes, real_serve = [], server.serve
 @contextlib.asynccontextmanager
 async def recording(*args, **kwargs):

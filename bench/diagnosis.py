@@ -21,11 +21,11 @@ from redis.asyncio import Redis
 
 from bot.config import DEFAULT_REDIS_URL
 from bot.demo.org import SCENARIOS, Scenario, build_demo_org
-from bot.demo.server import FakeOkta, serve
 from bot.store.diagnoses import RedisFactCache
 from checks.diagnose import diagnose
 from checks.facts import Facts
 from checks.okta import OktaClient, OktaSettings
+from fakes.okta.server import FakeOkta, serve
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from bot.demo.org import build_demo_org
-from bot.demo.server import serve
-from bot.runtime.listening import serving
-from tests.fakes.slack import FakeSlack
+from fakes.okta.server import serve
+from fakes.serving import serving
+from fakes.slack.server import FakeSlack
 
 
 async def main(latency: float) -> None:
@@ -35,7 +35,7 @@ async def main(latency: float) -> None:
     slack.app.router.add_get("/_posted", posted)
     async with (
         serve(build_demo_org(datetime.now(UTC)), token="bench-token", latency=latency) as okta,
-        serving(slack.app, handler_cancellation=True) as slack_url,
+        serving(slack.app) as slack_url,
     ):
         slack.base_url = slack_url
         print(json.dumps({"okta": okta.url, "slack": slack_url}), flush=True)

@@ -45,9 +45,6 @@ from redis.asyncio import Redis
 from bench.scan import add_crowd
 from bot.config import DEFAULT_REDIS_URL
 from bot.demo.org import build_demo_org
-from bot.demo.rate_limits import RateLimits
-from bot.demo.server import FakeOkta, Handler, RecordedRequest
-from bot.runtime.listening import serving
 from bot.store.budget import RedisRateBudget
 from bot.store.diagnoses import RedisFactCache
 from bot.store.keys import Keys
@@ -56,6 +53,9 @@ from checks.facts import Facts
 from checks.okta import OktaClient, OktaSettings
 from checks.rate_budget import background, bucket_of
 from checks.scan import AppScan, scan_app
+from fakes.okta.rate_limits import RateLimits
+from fakes.okta.server import FakeOkta, Handler, RecordedRequest
+from fakes.serving import serving
 
 TOKEN = "bench-token"
 SHARE = 0.5
@@ -274,7 +274,7 @@ async def main(options: argparse.Namespace) -> None:
     window, limit = options.window, options.limit
     limits = RecordingLimits(limits={"apps": limit}, window=window, enforce=True)
     fake = RecordingFake(state, token=TOKEN, latency=options.latency, rate_limits=limits)
-    async with serving(fake.app, handler_cancellation=True, shutdown_timeout=1.0) as url:
+    async with serving(fake.app) as url:
         fake.url = url
         alone = await _phase("without a scan", fake.url, scan=False, options=options, window=window)
         shared = await _phase("while A scans", fake.url, scan=True, options=options, window=window)

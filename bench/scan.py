@@ -57,12 +57,12 @@ from bot.demo.crowd import (
     add_member,
     crowd_app,
 )
-from bot.demo.server import FakeOkta, serve
-from bot.demo.state import OrgState
 from checks.okta import OktaClient, OktaSettings
 from checks.rate_budget import bucket_of
 from checks.scan import PAGE_SIZE, AppScan, Page, scan_app
 from checks.scan_tally import Tally
+from fakes.okta.server import FakeOkta, serve
+from fakes.okta.state import OrgState
 
 TOKEN = "bench-token"
 APP = "salesforce"

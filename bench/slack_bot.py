@@ -23,9 +23,9 @@ import aiohttp
 
 from bot.config import DEFAULT_REDIS_URL, Settings
 from bot.runtime.processes import http_server
-from bot.runtime.services import open_services
+from bot.services import open_services
 from bot.slack.app import build_app
-from tests.fakes.slack_payloads import post_signed, slash_command
+from fakes.slack.payloads import post_signed, slash_command
 
 SECRET = "bench-signing-secret"
 

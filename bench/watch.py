@@ -64,23 +64,23 @@ import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
 
-from bot.approvals.worker import Worker
 from bot.config import DEFAULT_REDIS_URL, Settings
 from bot.demo.crowd import FIRST, IN_SYNC, LAST, add_member, crowd_app
-from bot.demo.event_hook import envelope
 from bot.demo.org import build_demo_org
-from bot.demo.rate_limits import RateLimits
-from bot.demo.server import FakeOkta, RecordedRequest, serve
-from bot.demo.shapes import iso
-from bot.demo.state import OrgState
-from bot.runtime.listening import serving
 from bot.runtime.processes import http_server
-from bot.runtime.services import Services, open_services
+from bot.runtime.worker import Worker
+from bot.services import Services, open_services
 from bot.slack.app import build_app
 from bot.store.keys import Keys
 from bot.watch.triage import BATCH, BULK, Triage
 from checks.rate_budget import bucket_of
-from tests.fakes.slack import FakeSlack
+from fakes.okta.event_hook import envelope
+from fakes.okta.rate_limits import RateLimits
+from fakes.okta.server import FakeOkta, RecordedRequest, serve
+from fakes.okta.shapes import iso
+from fakes.okta.state import OrgState
+from fakes.serving import serving
+from fakes.slack.server import FakeSlack
 
 TOKEN = "bench-token"
 HOOK_SECRET = "bench-okta-hook-secret-0123"
@@ -251,7 +251,7 @@ async def _serve(latency: float, users: int) -> None:
     slack.app.router.add_get("/_posted", posted)
     async with (
         serve(state, token=TOKEN, latency=latency) as okta,
-        serving(slack.app, handler_cancellation=True) as slack_url,
+        serving(slack.app) as slack_url,
     ):
         slack.base_url = slack_url
         hello = {"okta": okta.url, "slack": slack_url, "build_seconds": built}

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
-EXIT_USAGE = 2
+from bot.cli.exits import Exit
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -88,8 +88,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse has printed the usage and the error
-        return EXIT_USAGE if exc.code else 0
-    from bot.cli import run
+        return Exit.USAGE if exc.code else 0
+    from bot.cli.main import run
 
     return run(args, _environment() if env is None else env)
 

@@ -9,6 +9,17 @@ from enum import StrEnum
 from typing import Any
 
 
+@dataclass(frozen=True, slots=True)
+class Question:
+    """What a diagnosis answers, whoever asks it (a person in Slack, the terminal, triage):
+    why `user`'s `attribute` (or any of them) did not reach `app`. Each is as the asker named
+    it (a login, email or id; an app's label, name or id), resolved by the facts."""
+
+    user: str
+    app: str
+    attribute: str | None = None
+
+
 class Status(StrEnum):
     OK = "ok"
     PROBLEM = "problem"

@@ -24,9 +24,9 @@ from checks import parse
 from checks.diagnose import run_check, verdict
 from checks.errors import AppNotFound, OktaError, OktaRateLimited, OktaUnavailable, UserNotFound
 from checks.facts import LOG_WINDOW, PROFILE_UPDATE, Facts, OktaReader, iso
-from checks.model import App, Finding, Fix, Group, LogEvent, ProfileMapping, User
+from checks.model import App, Finding, Group, LogEvent, ProfileMapping, User
 from checks.registry import CHECKS
-from checks.scan_tally import Tally
+from checks.scan_tally import Outcome, Tally
 
 PAGE_SIZE = 500
 """Okta's largest page of app users."""
@@ -45,17 +45,6 @@ class PageReader(OktaReader, Protocol):
 
 class NotReadInScan(OktaError):
     """A per-user fact a scan does not read (it would cost a request per user)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """One scanned user: the cause that explains them (None when nothing is wrong)."""
-
-    user_id: str
-    login: str
-    check: str | None
-    summary: str
-    fix: Fix | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,15 +6,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from checks.model import Fix
 from checks.registry import VERDICT_RANK
 
-if TYPE_CHECKING:
-    from checks.scan import Outcome
-
 EXAMPLES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One scanned user: the cause that explains them (None when nothing is wrong)."""
+
+    user_id: str
+    login: str
+    check: str | None
+    summary: str
+    fix: Fix | None = None
 
 
 @dataclass(frozen=True, slots=True)

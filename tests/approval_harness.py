@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.approvals.worker import Worker
-from bot.demo.server import FakeOkta
+from bot.runtime.worker import Worker
+from fakes.okta.server import FakeOkta
+from fakes.slack.payloads import app_home_opened, block_action
+from fakes.slack.server import SlackCall
 from tests.bot_harness import Bot, buttons, new_channel
-from tests.fakes.slack import SlackCall
-from tests.fakes.slack_payloads import app_home_opened, block_action
 
 REQUESTER = "U0BOB"
 

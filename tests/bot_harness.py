@@ -15,10 +15,10 @@ import aiohttp
 
 from bot.config import DEFAULT_REDIS_URL, Settings
 from bot.runtime.processes import http_server
-from bot.runtime.services import Services, open_services
+from bot.services import Services, open_services
 from bot.slack.app import build_app
-from tests.fakes.slack import FakeSlack
-from tests.fakes.slack_payloads import post_signed, slash_command
+from fakes.slack.payloads import post_signed, slash_command
+from fakes.slack.server import FakeSlack
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test"

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from bot.demo.state import OrgState
 from checks.facts import Facts
 from checks.model import (
     App,
@@ -23,6 +22,7 @@ from checks.model import (
     SchemaAttribute,
     User,
 )
+from fakes.okta.state import OrgState
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 USER_ID, APP_ID = "00u1jdoe000000000001", "0oa1box0000000000001"

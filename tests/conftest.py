@@ -12,11 +12,11 @@ from redis.exceptions import RedisError
 
 from bot.config import DEFAULT_REDIS_URL
 from bot.demo.org import build_demo_org
-from bot.demo.server import FakeOkta, serve
-from bot.demo.state import OrgState
 from checks.okta import OktaClient, OktaSettings
+from fakes.okta.server import FakeOkta, serve
+from fakes.okta.state import OrgState
+from fakes.slack.server import FakeSlack, serve_slack
 from tests.bot_harness import GROUP_MEMBER, HELPDESK_GROUP, Bot, bot_settings, running_bot
-from tests.fakes.slack import FakeSlack, serve_slack
 
 TOKEN = "test-token-do-not-print"
 

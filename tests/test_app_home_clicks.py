@@ -14,9 +14,12 @@ from typing import Any
 
 import pytest
 
-from bot.approvals.render import APPROVE, REJECT, approval_request
-from bot.approvals.states import State
+from bot.fixes.render import approval_request
+from bot.slackkit.ids import APPROVE, REJECT
+from bot.workflow.fixes import State
 from checks.remediation.model import Plan, Step
+from fakes.slack.payloads import block_action, home_block_action
+from fakes.slack.server import FakeSlack, SlackCall
 from tests.approval_harness import REQUESTER, publish_home
 from tests.bot_harness import (
     APPROVER,
@@ -24,8 +27,6 @@ from tests.bot_harness import (
     buttons,
     new_channel,
 )
-from tests.fakes.slack import FakeSlack, SlackCall
-from tests.fakes.slack_payloads import block_action, home_block_action
 
 JSON = dict[str, Any]
 APPROVED = "Approved: the fix runs now, and the thread shows how it goes."

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.approvals.states import State
-from bot.demo.server import FakeOkta, Fault
+from bot.workflow.fixes import State
+from fakes.okta.server import FakeOkta, Fault
+from fakes.slack.payloads import app_home_opened
+from fakes.slack.server import FakeSlack
 from tests.approval_harness import REQUESTER, click, mutations, request_fix, worker
 from tests.bot_harness import (
     APPROVER,
@@ -20,8 +22,6 @@ from tests.bot_harness import (
     new_channel,
     running_bot,
 )
-from tests.fakes.slack import FakeSlack
-from tests.fakes.slack_payloads import app_home_opened
 
 
 async def test_full_flow_update_user_attributes(

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from bot.demo.rate_limits import RateLimits
-from bot.demo.server import FakeOkta, Fault
-from bot.slack.failures import REDIS_DOWN
+from bot.slackkit.failures import REDIS_DOWN
+from fakes.okta.rate_limits import RateLimits
+from fakes.okta.server import FakeOkta, Fault
+from fakes.slack.payloads import app_mention, block_action
+from fakes.slack.server import FakeSlack
 from tests.bot_harness import Bot, bot_settings, buttons, new_channel, running_bot
-from tests.fakes.slack import FakeSlack
-from tests.fakes.slack_payloads import app_mention, block_action
 
 
 def _texts(blocks: list[dict[str, Any]]) -> str:
@@ -109,7 +109,7 @@ async def test_retried_event_runs_once(
     )
     await bot.post(body)
     await slack.wait_for("chat.getPermalink")
-    caplog.set_level(logging.INFO, logger="bot.slack.answers")
+    caplog.set_level(logging.INFO, logger="bot.reports.answers")
     retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
     status, _, _ = await bot.post(body, extra_headers=retry)
     assert status == 200

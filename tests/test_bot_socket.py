@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bot.demo.server import FakeOkta
 from bot.runtime.processes import socket_connection
-from bot.runtime.services import open_services
+from bot.services import open_services
 from bot.slack.app import build_app
+from fakes.okta.server import FakeOkta
+from fakes.slack.payloads import slash_command_payload
+from fakes.slack.server import serve_slack
 from tests.bot_harness import bot_settings, new_channel
-from tests.fakes.slack import serve_slack
-from tests.fakes.slack_payloads import slash_command_payload
 
 
 async def test_slash_command_over_socket_mode(fake_okta: FakeOkta) -> None:

@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 from redis.exceptions import RedisError
 
-from bot.bulk.render import APPROVE, FIX_PREFIX
 from bot.demo import crowd
-from bot.demo.server import FakeOkta, Fault
-from bot.scan.render import STOP as SCAN_STOP
+from bot.slackkit.ids import BULK_APPROVE as APPROVE
+from bot.slackkit.ids import BULK_FIX as FIX_PREFIX
+from bot.slackkit.ids import SCAN_STOP
 from bot.store.bulk import BulkRecord, BulkState
+from fakes.okta.server import FakeOkta, Fault
+from fakes.slack.server import FakeSlack
 from tests.approval_harness import REQUESTER, click
 from tests.bot_harness import APPROVER, Bot, bot_settings, new_channel, running_bot
-from tests.fakes.slack import FakeSlack
 from tests.test_fix_crashes import (
     PATIENCE,
     PrivateRedis,

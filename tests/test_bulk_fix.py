@@ -13,14 +13,18 @@ from typing import Any
 
 import pytest
 
-from bot.bulk.render import APPROVE, CANARY, FIX_PREFIX, REJECT, STOP
 from bot.demo import crowd
-from bot.demo.server import FakeOkta, Fault
-from bot.scan.render import STOP as SCAN_STOP
+from bot.slackkit.ids import BULK_APPROVE as APPROVE
+from bot.slackkit.ids import BULK_CANARY as CANARY
+from bot.slackkit.ids import BULK_FIX as FIX_PREFIX
+from bot.slackkit.ids import BULK_REJECT as REJECT
+from bot.slackkit.ids import BULK_STOP as STOP
+from bot.slackkit.ids import SCAN_STOP
 from bot.store.bulk import BulkRecord, Bulks, BulkState
+from fakes.okta.server import FakeOkta, Fault
+from fakes.slack.server import FakeSlack, SlackCall, UploadedFile
 from tests.approval_harness import REQUESTER, click, worker
 from tests.bot_harness import APPROVER, GROUP_MEMBER, Bot, bot_settings, new_channel, running_bot
-from tests.fakes.slack import FakeSlack, SlackCall, UploadedFile
 from tests.test_csv import spreadsheet_rows
 
 N = crowd.BEFORE_PROVISIONING

@@ -13,7 +13,7 @@ import pytest
 
 from bot.__main__ import main
 from bot.demo.org import build_demo_org
-from bot.demo.server import FakeOkta, serve
+from fakes.okta.server import FakeOkta, serve
 from tests.conftest import TOKEN
 
 CONTRACT_IDS = {
@@ -162,7 +162,7 @@ def test_internal_error_is_one_sentence_without_traceback(
     async def crash(facts: object) -> object:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("bot.cli.diagnose", crash)
+    monkeypatch.setattr("bot.cli.main.diagnose", crash)
     assert main(["why", "jdoe", "box", "--demo"], {}) == 3
     err = capsys.readouterr().err
     assert (

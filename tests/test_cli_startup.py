@@ -11,9 +11,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.demo.oauth import key_pair
 from bot.demo.org import build_demo_org
-from bot.demo.server import serve
+from fakes.okta.oauth import key_pair
+from fakes.okta.server import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 

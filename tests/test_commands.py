@@ -10,11 +10,11 @@ from bot.slack.parser import (
     Help,
     ParseError,
     Scan,
-    Why,
     help_text,
     parse,
     strip_mention,
 )
+from checks.model import Question
 
 USAGE_WHY = "Usage: `/attrsync why USER APP [ATTRIBUTE]`, e.g. `/attrsync why jdoe box lastName`"
 USAGE_SCAN = "Usage: `/attrsync scan APP`, e.g. `/attrsync scan box`"
@@ -25,18 +25,20 @@ NOT_A_SLACK_USER = "Name the Okta user (login, email or short name), not a Slack
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param("why jdoe box lastName", Why("jdoe", "box", "lastName"), id="why-full"),
-        pytest.param("why jdoe box", Why("jdoe", "box", None), id="why-no-attribute"),
-        pytest.param("why 00u1abc boxnet", Why("00u1abc", "boxnet", None), id="why-user-id"),
+        pytest.param("why jdoe box lastName", Question("jdoe", "box", "lastName"), id="why-full"),
+        pytest.param("why jdoe box", Question("jdoe", "box", None), id="why-no-attribute"),
+        pytest.param("why 00u1abc boxnet", Question("00u1abc", "boxnet", None), id="why-user-id"),
         pytest.param(
-            "why jdoe@example.com box", Why("jdoe@example.com", "box", None), id="why-plain-email"
+            "why jdoe@example.com box",
+            Question("jdoe@example.com", "box", None),
+            id="why-plain-email",
         ),
         pytest.param("scan box", Scan("box"), id="scan"),
         pytest.param('scan "Google Workspace"', Scan("Google Workspace"), id="scan-quoted"),
-        pytest.param("WHY jdoe Box LastName", Why("jdoe", "Box", "LastName"), id="why-upper"),
-        pytest.param("Why jdoe box", Why("jdoe", "box", None), id="why-title-case"),
+        pytest.param("WHY jdoe Box LastName", Question("jdoe", "Box", "LastName"), id="why-upper"),
+        pytest.param("Why jdoe box", Question("jdoe", "box", None), id="why-title-case"),
         pytest.param("ScAn box", Scan("box"), id="scan-mixed-case"),
-        pytest.param('"why" jdoe box', Why("jdoe", "box", None), id="quoted-sub-command"),
+        pytest.param('"why" jdoe box', Question("jdoe", "box", None), id="quoted-sub-command"),
     ],
 )
 def test_commands(text: str, expected: Command) -> None:
@@ -57,29 +59,31 @@ def test_commands(text: str, expected: Command) -> None:
     ],
 )
 def test_quotes_group_words(text: str) -> None:
-    assert parse(text) == Why("jdoe", "Google Workspace", "lastName")
+    assert parse(text) == Question("jdoe", "Google Workspace", "lastName")
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param("why o'brien box", Why("o'brien", "box", None), id="apostrophe"),
+        pytest.param("why o'brien box", Question("o'brien", "box", None), id="apostrophe"),
         pytest.param(
             f"why o{RSQUO}brien box",
-            Why(f"o{RSQUO}brien", "box", None),
+            Question(f"o{RSQUO}brien", "box", None),
             id="typographic-apostrophe",
         ),
         pytest.param(
-            'why jdoe "Bob\'s app"', Why("jdoe", "Bob's app", None), id="apostrophe-in-quotes"
+            'why jdoe "Bob\'s app"', Question("jdoe", "Bob's app", None), id="apostrophe-in-quotes"
         ),
         pytest.param(
-            "why jdoe 'Bob's app'", Why("jdoe", "Bob's app", None), id="apostrophe-in-single"
+            "why jdoe 'Bob's app'", Question("jdoe", "Bob's app", None), id="apostrophe-in-single"
         ),
-        pytest.param(r"why ACME\jdoe box", Why(r"ACME\jdoe", "box", None), id="backslash-kept"),
-        pytest.param("why jdoe box\\", Why("jdoe", "box\\", None), id="trailing-backslash"),
+        pytest.param(
+            r"why ACME\jdoe box", Question(r"ACME\jdoe", "box", None), id="backslash-kept"
+        ),
+        pytest.param("why jdoe box\\", Question("jdoe", "box\\", None), id="trailing-backslash"),
     ],
 )
-def test_quote_characters_inside_words_are_literal(text: str, expected: Why) -> None:
+def test_quote_characters_inside_words_are_literal(text: str, expected: Question) -> None:
     assert parse(text) == expected
 
 
@@ -93,7 +97,7 @@ def test_quote_characters_inside_words_are_literal(text: str, expected: Why) -> 
     ],
 )
 def test_extra_whitespace_is_ignored(text: str) -> None:
-    assert parse(text) == Why("jdoe", "box", None)
+    assert parse(text) == Question("jdoe", "box", None)
 
 
 @pytest.mark.parametrize(
@@ -101,35 +105,39 @@ def test_extra_whitespace_is_ignored(text: str) -> None:
     [
         pytest.param(
             "why <mailto:jdoe@example.com|jdoe@example.com> box",
-            Why("jdoe@example.com", "box", None),
+            Question("jdoe@example.com", "box", None),
             id="mailto-with-label",
         ),
         pytest.param(
             "why <mailto:jdoe@example.com> box",
-            Why("jdoe@example.com", "box", None),
+            Question("jdoe@example.com", "box", None),
             id="mailto-without-label",
         ),
         pytest.param(
-            "why <http://jdoe.com|jdoe.com> box", Why("jdoe.com", "box", None), id="link-label"
+            "why <http://jdoe.com|jdoe.com> box", Question("jdoe.com", "box", None), id="link-label"
         ),
         pytest.param(
-            "why jdoe <https://box.com> x", Why("jdoe", "box.com", "x"), id="link-no-label"
+            "why jdoe <https://box.com> x", Question("jdoe", "box.com", "x"), id="link-no-label"
         ),
         pytest.param(
             'why jdoe "<https://x.example|Google Workspace>"',
-            Why("jdoe", "Google Workspace", None),
+            Question("jdoe", "Google Workspace", None),
             id="link-inside-quotes",
         ),
         pytest.param(
             "why jdoe <https://x.example|Google Workspace>",
-            Why("jdoe", "Google Workspace", None),
+            Question("jdoe", "Google Workspace", None),
             id="link-label-with-space-is-one-word",
         ),
-        pytest.param("why jdoe AT&amp;T", Why("jdoe", "AT&T", None), id="amp"),
-        pytest.param("why jdoe &lt;box&gt;", Why("jdoe", "<box>", None), id="lt-gt"),
-        pytest.param("why jdoe a&amp;lt;b", Why("jdoe", "a&lt;b", None), id="typed-entity-kept"),
+        pytest.param("why jdoe AT&amp;T", Question("jdoe", "AT&T", None), id="amp"),
+        pytest.param("why jdoe &lt;box&gt;", Question("jdoe", "<box>", None), id="lt-gt"),
         pytest.param(
-            "why jdoe <http://x.example|AT&amp;T>", Why("jdoe", "AT&T", None), id="entity-in-label"
+            "why jdoe a&amp;lt;b", Question("jdoe", "a&lt;b", None), id="typed-entity-kept"
+        ),
+        pytest.param(
+            "why jdoe <http://x.example|AT&amp;T>",
+            Question("jdoe", "AT&T", None),
+            id="entity-in-label",
         ),
         pytest.param('scan "R&amp;D Wiki"', Scan("R&D Wiki"), id="entity-in-scan"),
     ],
@@ -188,7 +196,7 @@ def test_slack_entities_are_not_okta_names(text: str, start: str) -> None:
 
 def test_typed_mention_text_is_just_text() -> None:
     # Slack escapes what people type, so a typed `<@U1>` is text, not a mention.
-    assert parse("why &lt;@U1&gt; box") == Why("<@U1>", "box", None)
+    assert parse("why &lt;@U1&gt; box") == Question("<@U1>", "box", None)
 
 
 @pytest.mark.parametrize(
@@ -327,7 +335,7 @@ def test_strip_mention(text: str, expected: str) -> None:
 
 def test_mention_then_parse() -> None:
     text = strip_mention("<@U0BOT|attrsync> why jdoe “Google Workspace”", "U0BOT")
-    assert parse(text, command="@attrsync") == Why("jdoe", "Google Workspace", None)
+    assert parse(text, command="@attrsync") == Question("jdoe", "Google Workspace", None)
 
 
 AWKWARD = [
@@ -382,9 +390,9 @@ AWKWARD = [
 @pytest.mark.parametrize("command", ["/attrsync", "@attrsync"])
 def test_parse_never_raises(text: str, command: str) -> None:
     result = parse(text, command=command)
-    assert isinstance(result, Why | Scan | Help | ParseError)
+    assert isinstance(result, Question | Scan | Help | ParseError)
     assert parse(text, command=command) == result  # deterministic
-    if isinstance(result, Why):
+    if isinstance(result, Question):
         for value in (result.user, result.app, result.attribute or "x"):
             assert value and len(value) <= 200
     if isinstance(result, Help) and result.reason is not None:

@@ -7,10 +7,10 @@ from __future__ import annotations
 import csv
 import io
 
-from bot.demo.server import FakeOkta
-from bot.scan import csvfile
+from bot import csvfile
 from bot.scan.report import CSV_HEADER, csv_document, csv_rows
-from checks.scan import Outcome
+from checks.scan_tally import Outcome
+from fakes.okta.server import FakeOkta
 
 AWKWARD = (
     "line one\nline two",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from bot.demo.org import SCENARIOS, Scenario
-from bot.demo.server import FakeOkta, Fault
 from bot.terminal import to_json
 from checks.diagnose import diagnose
 from checks.errors import OktaUnauthorized
@@ -13,6 +12,7 @@ from checks.facts import Facts
 from checks.model import Report, Status
 from checks.okta import OktaClient, OktaSettings
 from checks.registry import CHECKS
+from fakes.okta.server import FakeOkta, Fault
 
 
 async def _diagnose(

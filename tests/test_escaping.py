@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from bot.approvals.audit import Audit
-from bot.approvals.render import (
+from bot.audit import Audit
+from bot.fixes.render import (
     approval_request,
     home_view,
     manual_fix,
@@ -20,10 +20,10 @@ from bot.approvals.render import (
     stalled_alert,
     verification,
 )
-from bot.approvals.states import State
-from bot.slack import render
-from bot.slack.blockkit import Message
+from bot.reports import render
+from bot.slackkit.blockkit import Message
 from bot.store.approvals import Approval
+from bot.workflow.fixes import State
 from checks.model import App, Finding, Fix, Report, Status, User, Verdict
 from checks.remediation.model import Plan, Probe, Step
 from tests import builders as b

@@ -8,11 +8,11 @@ import uuid
 import pytest
 from redis.asyncio import Redis
 
-from bot.demo.server import FakeOkta
 from bot.store.diagnoses import RedisFactCache
 from checks.diagnose import diagnose
 from checks.facts import Facts
 from checks.okta import OktaClient
+from fakes.okta.server import FakeOkta
 
 
 async def _run(

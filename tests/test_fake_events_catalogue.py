@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.demo.org import build_demo_org
-from bot.demo.shapes import DISPLAY_MESSAGES
 from bot.watch.triggers import APP_FAILURES, WATCHED
+from fakes.okta.shapes import DISPLAY_MESSAGES
 
 
 @pytest.fixture(scope="module")

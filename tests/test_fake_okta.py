@@ -1,4 +1,4 @@
-"""Behaviour of the fake Okta server (bot.demo): auth, lookups, paging, filters, writes, faults."""
+"""The fake Okta server (fakes.okta): auth, lookups, paging, filters, writes, faults."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ import jwt
 import pytest
 from multidict import CIMultiDictProxy
 
-from bot.demo.faults import Fault
-from bot.demo.filters import FilterError, parse_filter
-from bot.demo.oauth import key_pair
 from bot.demo.org import SCENARIOS, build_demo_org
-from bot.demo.server import FakeOkta, serve
-from bot.demo.state import OrgState
+from fakes.okta.faults import Fault
+from fakes.okta.filters import FilterError, parse_filter
+from fakes.okta.oauth import key_pair
+from fakes.okta.server import FakeOkta, serve
+from fakes.okta.state import OrgState
 
 NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
 TOKEN = "test-token"

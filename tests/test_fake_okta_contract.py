@@ -20,10 +20,10 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker, valid
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from bot.demo.faults import Fault
 from bot.demo.org import build_demo_org
-from bot.demo.server import FakeOkta, serve
-from bot.demo.state import OrgState
+from fakes.okta.faults import Fault
+from fakes.okta.server import FakeOkta, serve
+from fakes.okta.state import OrgState
 
 SPEC_URI = "urn:okta:management-minimal"
 JSON = dict[str, Any]

@@ -25,8 +25,8 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from tests.fakes import slack_payloads as payloads
-from tests.fakes.slack import FakeSlack, serve_slack
+from fakes.slack import payloads
+from fakes.slack.server import FakeSlack, serve_slack
 
 JSON = dict[str, Any]
 BOT, APP = "xoxb-test", "xapp-test"

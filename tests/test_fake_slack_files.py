@@ -9,7 +9,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.fakes.slack import FakeSlack, UploadedFile
+from fakes.slack.server import FakeSlack, UploadedFile
 
 CSV = "a,b\n1,2\n"
 

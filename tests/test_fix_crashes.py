@@ -33,11 +33,12 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.approvals.states import FINAL, State
-from bot.demo.server import FakeOkta, Fault
-from bot.demo.state import OrgState
 from bot.store.approvals import Approval
+from bot.workflow.fixes import FINAL, State
 from checks.remediation.model import Plan, Step
+from fakes.okta.server import FakeOkta, Fault
+from fakes.okta.state import OrgState
+from fakes.slack.server import FakeSlack, serve_slack
 from tests.approval_harness import click, request_fix
 from tests.bot_harness import (
     APPROVER,
@@ -48,7 +49,6 @@ from tests.bot_harness import (
     running_bot,
 )
 from tests.conftest import TOKEN
-from tests.fakes.slack import FakeSlack, serve_slack
 
 LEASE, OKTA_TIMEOUT = "2", "1.5"
 """ATTRSYNC_FIX_LEASE for the worker processes (a dead worker's run is taken over after this

@@ -23,19 +23,20 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from bot.approvals import worker as worker_module
-from bot.approvals.render import verification
-from bot.approvals.states import APPROVE, START, State
-from bot.approvals.worker import Worker
-from bot.demo.server import FakeOkta, Fault
-from bot.slack.failures import REDIS_REFUSED
+from bot.fixes.render import verification
+from bot.runtime import worker as worker_module
+from bot.runtime.worker import Worker
+from bot.slackkit.failures import REDIS_REFUSED
 from bot.store import approvals as approvals_store
 from bot.store.approvals import GROUP, Approval, Approvals
 from bot.store.audit import AuditTrail
 from bot.store.runs import Leases, RedisJournal
+from bot.workflow.fixes import APPROVE, START, State
 from checks.model import Finding, Status
 from checks.remediation.execute import Entry, LeaseLost
 from checks.remediation.model import Plan, Step
+from fakes.okta.server import FakeOkta, Fault
+from fakes.slack.server import FakeSlack, SlackCall
 from tests.approval_harness import REQUESTER, click, mutations, publish_home, request_fix, worker
 from tests.bot_harness import (
     APPROVER,
@@ -46,7 +47,6 @@ from tests.bot_harness import (
     new_channel,
     running_bot,
 )
-from tests.fakes.slack import FakeSlack, SlackCall
 
 APPROVED = "Approved: the fix runs now, and the thread shows how it goes."
 REQUESTED = "Approval requested in the thread"

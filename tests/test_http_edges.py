@@ -20,14 +20,12 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.demo.server import FakeOkta
 from bot.runtime.processes import socket_connection
-from bot.runtime.services import open_services
+from bot.services import open_services
 from bot.slack.app import build_app
 from bot.slack.listeners import actions, commands
-from tests.bot_harness import SIGNING_SECRET, Bot, bot_settings, new_channel
-from tests.fakes.slack import FakeSlack
-from tests.fakes.slack_payloads import (
+from fakes.okta.server import FakeOkta
+from fakes.slack.payloads import (
     FORM,
     JSON_TYPE,
     app_mention_envelope_payload,
@@ -35,6 +33,8 @@ from tests.fakes.slack_payloads import (
     slash_command,
     slash_command_payload,
 )
+from fakes.slack.server import FakeSlack
+from tests.bot_harness import SIGNING_SECRET, Bot, bot_settings, new_channel
 
 JSON = dict[str, Any]
 Headers = list[tuple[str, str]]

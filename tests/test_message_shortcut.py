@@ -15,13 +15,13 @@ from urllib.parse import parse_qsl
 import pytest
 
 from bot.demo.org import build_demo_org
-from bot.demo.state import OrgState
 from bot.slack.guess import AppGuess
 from bot.slack.modal import diagnose_modal
 from checks.model import App
+from fakes.okta.state import OrgState
+from fakes.slack.payloads import check_blocks, message_shortcut, view_submission
+from fakes.slack.server import FakeSlack
 from tests.bot_harness import Bot, new_channel
-from tests.fakes.slack import FakeSlack
-from tests.fakes.slack_payloads import check_blocks, message_shortcut, view_submission
 
 MESSAGE_TS = "1700000123.000200"
 PUSHES = ("PUSH_NEW_USERS", "PUSH_PROFILE_UPDATES", "SCIM_PROVISIONING")

@@ -16,9 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from bot.demo.oauth import key_pair
 from bot.demo.org import build_demo_org
-from bot.demo.server import FakeOkta, Fault, RecordedRequest, serve
 from checks.errors import (
     OktaForbidden,
     OktaNotFound,
@@ -29,6 +27,8 @@ from checks.errors import (
 )
 from checks.okta import READ_SCOPES, OktaClient, OktaSettings, env_proxy
 from checks.okta_auth import RENEW_BEFORE, TOKEN_PATH
+from fakes.okta.oauth import key_pair
+from fakes.okta.server import FakeOkta, Fault, RecordedRequest, serve
 from tests.conftest import TOKEN
 
 

@@ -7,12 +7,12 @@ import logging
 
 import pytest
 
-from bot.demo.server import FakeOkta, Fault
 from checks.diagnose import diagnose
 from checks.errors import UsageError
 from checks.facts import Facts
 from checks.model import Status
 from checks.okta import OktaClient
+from fakes.okta.server import FakeOkta, Fault
 
 
 def _facts(okta: OktaClient, fake: FakeOkta, user: str, app: str) -> Facts:

@@ -12,11 +12,11 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from bot.demo.event_hook import envelope
-from bot.demo.server import FakeOkta
 from bot.store.keys import Keys
+from fakes.okta.event_hook import envelope
+from fakes.okta.server import FakeOkta
+from fakes.slack.server import FakeSlack
 from tests.bot_harness import Bot, bot_settings, running_bot
-from tests.fakes.slack import FakeSlack
 
 SECRET = "okta-hook-secret-0123456789"
 

@@ -12,8 +12,6 @@ from datetime import UTC, datetime
 import pytest
 from redis.asyncio import Redis
 
-from bot.demo.rate_limits import RateLimits
-from bot.demo.server import FakeOkta
 from bot.store.budget import RedisRateBudget
 from bot.store.keys import Keys
 from checks.diagnose import diagnose
@@ -21,6 +19,8 @@ from checks.facts import Facts
 from checks.okta import OktaClient, OktaSettings
 from checks.rate_budget import background, bucket_of
 from checks.scan import AppScan, scan_app
+from fakes.okta.rate_limits import RateLimits
+from fakes.okta.server import FakeOkta
 from tests.conftest import TOKEN
 
 

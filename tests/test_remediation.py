@@ -13,8 +13,6 @@ from typing import Any
 import pytest
 
 from bot.demo.org import SCENARIOS, Scenario
-from bot.demo.server import FakeOkta, Fault, RecordedRequest
-from bot.demo.shapes import JSON
 from checks.diagnose import diagnose
 from checks.facts import Facts
 from checks.model import Finding, Report, Status
@@ -23,6 +21,8 @@ from checks.registry import CHECKS, VERDICT_RANK
 from checks.remediation.execute import Entry, Outcome, execute
 from checks.remediation.model import NotAutomatable, NothingToDo, Plan, Step
 from checks.remediation.registry import FIX_MODULES, PLANNERS, plan_fix
+from fakes.okta.server import FakeOkta, Fault, RecordedRequest
+from fakes.okta.shapes import JSON
 
 WAIT = 0.5
 POLL = 0.01

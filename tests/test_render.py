@@ -7,11 +7,21 @@ from dataclasses import replace
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.approvals.render import approval_request, manual_fix, plan_details
-from bot.approvals.states import State
-from bot.slack import render
-from bot.slack.blockkit import MAX_BLOCKS, Message, actions, button, context, escape, link, section
+from bot.fixes.render import approval_request, manual_fix
+from bot.reports import render
+from bot.slackkit.blockkit import (
+    MAX_BLOCKS,
+    Message,
+    actions,
+    button,
+    context,
+    escape,
+    link,
+    section,
+)
+from bot.slackkit.plans import plan_details
 from bot.store.approvals import Approval
+from bot.workflow.fixes import State
 from checks.diagnose import diagnose
 from checks.model import Finding, Fix, Report, Status, Verdict
 from checks.remediation.model import Plan, Step

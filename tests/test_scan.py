@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
+from bot.cli.scan import scan
 from bot.demo import crowd
-from bot.demo.server import FakeOkta, Fault
 from bot.scan.report import csv_document, csv_rows, to_json
-from bot.scan.terminal import scan
 from checks.errors import AppNotFound
 from checks.okta import OktaClient
-from checks.scan import AppScan, Outcome, Page, scan_app
-from checks.scan_tally import Tally
+from checks.scan import AppScan, Page, scan_app
+from checks.scan_tally import Outcome, Tally
+from fakes.okta.server import FakeOkta, Fault
 from tests.conftest import TOKEN
 from tests.test_csv import BROKEN_REASON, break_push_reasons, spreadsheet_rows
 

@@ -13,10 +13,10 @@ import pytest
 from redis.exceptions import RedisError
 
 from bot.demo import crowd
-from bot.demo.server import FakeOkta, Fault
 from bot.store.scans import ScanRecord
+from fakes.okta.server import FakeOkta, Fault
+from fakes.slack.server import FakeSlack
 from tests.bot_harness import bot_settings, new_channel, running_bot
-from tests.fakes.slack import FakeSlack
 from tests.test_fix_crashes import (
     PATIENCE,
     PrivateRedis,

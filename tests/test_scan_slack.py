@@ -11,12 +11,12 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.demo import crowd
-from bot.demo.server import FakeOkta, Fault
-from bot.scan.render import STOP
+from bot.slackkit.ids import SCAN_STOP as STOP
 from bot.store.scans import ScanState
+from fakes.okta.server import FakeOkta, Fault
+from fakes.slack.server import FakeSlack, SlackCall
 from tests.approval_harness import click, worker
 from tests.bot_harness import Bot, bot_settings, new_channel, running_bot
-from tests.fakes.slack import FakeSlack, SlackCall
 from tests.test_csv import BROKEN_REASON, break_push_reasons, spreadsheet_rows
 
 AFFECTED = crowd.BEFORE_PROVISIONING + crowd.TITLE_CHANGED + crowd.PUSH_FAILED

@@ -3,9 +3,9 @@ permalink loses a detail, never the answer, and never makes a second report."""
 
 from __future__ import annotations
 
-from bot.runtime.services import SLACK_TIMEOUT
+from bot.services import SLACK_TIMEOUT
+from fakes.slack.server import FakeSlack
 from tests.bot_harness import Bot, buttons, new_channel
-from tests.fakes.slack import FakeSlack
 
 
 async def test_a_permalink_failure_after_the_report_is_out_is_not_a_refused_report(

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 
 from bot.demo import crowd
-from bot.demo.event_hook import envelope
-from bot.demo.server import FakeOkta
-from bot.watch.render import SCAN
+from bot.slackkit.ids import SCAN_START as SCAN
+from fakes.okta.event_hook import envelope
+from fakes.okta.server import FakeOkta
+from fakes.slack.server import FakeSlack, SlackCall
 from tests.approval_harness import click, worker
 from tests.bot_harness import Bot, bot_settings, running_bot
 from tests.builders import title_import
-from tests.fakes.slack import FakeSlack, SlackCall
 
 SECRET = "okta-hook-secret-0123456789"
 TRIAGE = "C0TRIAGE"

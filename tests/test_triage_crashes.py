@@ -24,14 +24,14 @@ import pytest
 from redis.exceptions import RedisError
 
 from bot.demo import crowd
-from bot.demo.event_hook import envelope
-from bot.demo.server import FakeOkta, Fault
 from bot.store.keys import Keys
 from bot.store.triage import GROUP, Post
 from bot.watch.triage import BURST_LIMIT, Triage
+from fakes.okta.event_hook import envelope
+from fakes.okta.server import FakeOkta, Fault
+from fakes.slack.server import FakeSlack, Hold, SlackCall
 from tests.bot_harness import Bot, bot_settings, running_bot
 from tests.builders import title_import
-from tests.fakes.slack import FakeSlack, Hold, SlackCall
 from tests.test_fix_crashes import (
     PATIENCE,
     PrivateRedis,

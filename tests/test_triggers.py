@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from bot.demo.shapes import log_event
 from bot.watch.triggers import (
     OTHER,
     AppFailed,
@@ -21,6 +20,7 @@ from bot.watch.triggers import (
     Pushed,
     trigger_of,
 )
+from fakes.okta.shapes import log_event
 
 USER = {"id": "00u1a2b3c4D5e6F7g8h9", "type": "User", "alternateId": "jdoe@example.com"}
 APP_USER = {"id": "0ua1a2b3c4D5e6F7g8h9", "type": "AppUser", "alternateId": "jdoe@box.example"}

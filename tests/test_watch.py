@@ -9,12 +9,12 @@ from datetime import timedelta
 
 import pytest
 
-from bot.demo.server import FakeOkta, Fault
 from bot.watch.poller import Poller
 from checks.errors import OktaUnavailable
+from fakes.okta.server import FakeOkta, Fault
+from fakes.slack.server import FakeSlack
 from tests.approval_harness import worker
 from tests.bot_harness import Bot, bot_settings, running_bot
-from tests.fakes.slack import FakeSlack
 
 TRIAGE = "C0TRIAGE"
 

@@ -7,20 +7,17 @@ from dataclasses import dataclass
 
 from slack_sdk.models.blocks import ActionsBlock, Block, Option, StaticSelectElement
 
-from bot.approvals.render import calls_text
-from bot.slack.blockkit import Message, actions, button, clip, escape, section
+from bot.slackkit.blockkit import Message, actions, button, clip, escape, section
+from bot.slackkit.ids import BULK_APPROVE, BULK_CANARY, BULK_DECISION, BULK_REJECT, BULK_STOP
+from bot.slackkit.plans import calls_text
 from bot.store.bulk import BulkRecord, BulkState, Target
 from checks.remediation.model import Plan
 
-APPROVE, REJECT, STOP, CANARY = "bulk:approve", "bulk:reject", "bulk:stop", "bulk:canary"
 CHOICES = 100
 """Slack's most options in a static select: the first affected users offered as the canary."""
-FIX_PREFIX = "bulkfix:"
-"""`bulkfix:<check>` on a scan summary, valued with the scan's id."""
-DECISION = "bulk:decision:"
-"""The block_id of Approve and Reject: `bulk:decision:<state>:<canary's user id>`. Slack sends
-the clicked block's id with the click, as the clicker's message had it, so an approval binds
-to the step and the canary that message showed, however late its update reached them."""
+# Slack sends the clicked block's id (BULK_DECISION) with the click, as the clicker's message
+# had it, so an approval binds to the step and the canary that message showed, however late
+# its update reached them.
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +32,9 @@ class Shown:
 def shown(block_id: str | None) -> Shown | None:
     """What the clicked message showed; None for a block attrsync did not name so (a message
     posted before decisions were bound)."""
-    if not block_id or not block_id.startswith(DECISION):
+    if not block_id or not block_id.startswith(BULK_DECISION):
         return None
-    state, _, canary = block_id.removeprefix(DECISION).partition(":")
+    state, _, canary = block_id.removeprefix(BULK_DECISION).partition(":")
     if state not in BulkState.__members__ or not canary:
         return None
     return Shown(BulkState(state), canary)
@@ -80,7 +77,7 @@ def bulk_message(
         blocks.append(
             section(f":gear: Approved by <@{record.approver}>; fixing {escape(canary)} first…")
         )
-        blocks.append(actions(button("Stop", STOP, record.id, danger=True)))
+        blocks.append(actions(button("Stop", BULK_STOP, record.id, danger=True)))
     elif state is BulkState.CONFIRM:
         blocks.append(
             section(
@@ -92,7 +89,7 @@ def bulk_message(
         blocks.append(_decision(record, canary_id))
     elif state is BulkState.RUNNING:
         blocks.append(section(f":gear: {_counts(record)}…"))
-        blocks.append(actions(button("Stop", STOP, record.id, danger=True)))
+        blocks.append(actions(button("Stop", BULK_STOP, record.id, danger=True)))
     else:
         blocks.append(section(_ended(record)))
     return Message(
@@ -105,15 +102,17 @@ def _choice(bulk_id: str, targets: Sequence[Target]) -> StaticSelectElement:
     options = [
         Option(text=clip(t.login, 75), value=f"{bulk_id}:{t.user_id}") for t in targets[:CHOICES]
     ]
-    return StaticSelectElement(placeholder="Another canary…", action_id=CANARY, options=options)
+    return StaticSelectElement(
+        placeholder="Another canary…", action_id=BULK_CANARY, options=options
+    )
 
 
 def _decision(record: BulkRecord, canary_id: str) -> Block:
     return ActionsBlock(
-        block_id=f"{DECISION}{record.state.value}:{canary_id}",
+        block_id=f"{BULK_DECISION}{record.state.value}:{canary_id}",
         elements=[
-            button("Approve", APPROVE, record.id, primary=True),
-            button("Reject", REJECT, record.id, danger=True),
+            button("Approve", BULK_APPROVE, record.id, primary=True),
+            button("Reject", BULK_REJECT, record.id, danger=True),
         ],
     )
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import logging
 
-from bot.approvals.requests import refusal
+from bot import csvfile
+from bot.approvers import refusal
 from bot.bulk.render import Shown, bulk_message
-from bot.runtime.services import Services
-from bot.scan import csvfile
-from bot.slack.blockkit import Message, escape
-from bot.slack.render import notice
+from bot.services import Services
+from bot.slackkit.blockkit import Message, escape, notice
 from bot.store.bulk import APPROVABLE, BulkRecord, BulkState, Target
 from checks.errors import AttrsyncError
 from checks.facts import Facts

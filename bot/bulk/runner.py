@@ -15,14 +15,14 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from bot.approvals.states import APPROVE, FINAL, State
+from bot import csvfile
 from bot.bulk.requests import show_bulk
-from bot.runtime.services import Services
-from bot.scan import csvfile
-from bot.slack.failures import SLACK_FAILURES, slack_error
+from bot.services import Services
+from bot.slackkit.failures import SLACK_FAILURES, slack_error
 from bot.store.approvals import Approval
 from bot.store.bulk import BulkRecord, BulkState, Target
 from bot.store.runs import Lease, Leases
+from bot.workflow.fixes import APPROVE, FINAL, State
 from checks.diagnose import diagnose
 from checks.errors import AttrsyncError
 from checks.facts import Facts

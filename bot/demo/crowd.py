@@ -11,8 +11,8 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from bot.demo.shapes import JSON
-from bot.demo.state import OrgState
+from fakes.okta.shapes import JSON
+from fakes.okta.state import OrgState
 
 FIRST = ("Ana", "Ben", "Chen", "Dara", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jo", "Kai", "Lena")
 LAST = ("Adams", "Baker", "Cruz", "Diaz", "Evans", "Fox", "Gray", "Hill", "Ito", "Jones", "Khan")

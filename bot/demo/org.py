@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from bot.demo.crowd import add_salesforce
-from bot.demo.shapes import JSON
-from bot.demo.state import OrgState
+from fakes.okta.shapes import JSON
+from fakes.okta.state import OrgState
 
 _BOX_FEATURES: Final = (
     "PUSH_NEW_USERS",

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 from bot.demo import crowd
 from bot.demo.org import SCENARIOS, build_demo_org
-from bot.demo.server import serve
 from bot.terminal import render_text
 from checks.diagnose import diagnose
 from checks.facts import Facts
 from checks.okta import OktaClient, OktaSettings
+from fakes.okta.server import serve
 
 DEMO_TOKEN = "demo-token"
 

@@ -24,7 +24,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web import RequestPayloadError
 from redis.exceptions import RedisError
 
-from bot.runtime.services import Services
+from bot.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -13,11 +13,11 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
 from bot import logs
-from bot.approvals.worker import Worker
 from bot.config import Settings
 from bot.runtime.listening import serving
 from bot.runtime.routes import web_app
-from bot.runtime.services import Services, open_services
+from bot.runtime.worker import Worker
+from bot.services import Services, open_services
 from bot.slack.app import build_app
 from bot.watch.poller import Poller
 from checks.okta import OktaSettings

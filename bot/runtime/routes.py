@@ -42,7 +42,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.logs import new_request_id
 from bot.runtime.okta_hook import add_okta_hook
-from bot.runtime.services import Services
+from bot.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 
 from slack_sdk.models.blocks import Block, HeaderBlock
 
-from bot.bulk.render import FIX_PREFIX
-from bot.slack.blockkit import Message, actions, button, context, escape, section
+from bot.slackkit.blockkit import Message, actions, button, context, escape, section
+from bot.slackkit.ids import BULK_FIX, SCAN_STOP
 from checks.model import Finding, Status
 from checks.remediation.registry import PER_USER_FIXES
 from checks.scan_tally import Tally
 
-STOP = "scan:stop"
 BAR = 20
 
 
@@ -34,7 +33,7 @@ def queued(scan_id: str, app_label: str, requester: str) -> Message:
         text,
         (
             section(f":hourglass_flowing_sand: {text}"),
-            actions(button("Stop", STOP, scan_id, danger=True)),
+            actions(button("Stop", SCAN_STOP, scan_id, danger=True)),
         ),
     )
 
@@ -56,7 +55,7 @@ def progress(scan_id: str, shown: Progress) -> Message:
         (
             section(f":mag: *{text}*"),
             context(" · ".join(lines)),
-            actions(button("Stop", STOP, scan_id, danger=True)),
+            actions(button("Stop", SCAN_STOP, scan_id, danger=True)),
         ),
     )
 
@@ -89,7 +88,7 @@ def summary(
                 fix = f"\nFix ({how}): {escape(cause.fix.summary)}"
             bulk = None
             if cause.fix is not None and cause.fix.id in PER_USER_FIXES and cause.automatable:
-                bulk = button(f"Fix {cause.automatable} users…", FIX_PREFIX + cause.check, scan_id)
+                bulk = button(f"Fix {cause.automatable} users…", BULK_FIX + cause.check, scan_id)
             blocks.append(
                 section(
                     f"`{cause.check}` *{cause.count}* `{bar}`\n"

@@ -6,11 +6,11 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from bot.scan import csvfile
+from bot import csvfile
 from bot.terminal import finding_json, painter, wrap
 from checks.model import Status
-from checks.scan import Outcome, ScanResult
-from checks.scan_tally import cause_json
+from checks.scan import ScanResult
+from checks.scan_tally import Outcome, cause_json
 
 CSV_HEADER = ("login", "user_id", "check", "summary")
 BAR = 30

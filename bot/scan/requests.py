@@ -8,11 +8,10 @@ import logging
 
 from redis.exceptions import RedisError
 
-from bot.runtime.services import Services
 from bot.scan import render
-from bot.slack.blockkit import Message, escape, link
-from bot.slack.failures import SLACK_FAILURES, slack_error
-from bot.slack.render import notice
+from bot.services import Services
+from bot.slackkit.blockkit import Message, escape, link, notice
+from bot.slackkit.failures import SLACK_FAILURES, slack_error
 from bot.store.scans import ScanRecord, ScanState
 from checks.errors import AppNotFound, AttrsyncError, OktaError
 from checks.facts import Facts

@@ -12,11 +12,11 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.runtime.services import Services
 from bot.scan import render
 from bot.scan.report import csv_document, csv_rows
-from bot.slack.blockkit import Message
-from bot.slack.failures import SLACK_FAILURES, slack_error
+from bot.services import Services
+from bot.slackkit.blockkit import Message
+from bot.slackkit.failures import SLACK_FAILURES, slack_error
 from bot.store.runs import Lease, Leases
 from bot.store.scans import ScanRecord, ScanState
 from checks.errors import AttrsyncError

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.error import BoltUnhandledRequestError
 
-from bot.runtime.services import Services
+from bot.services import Services
 from bot.slack.listeners.actions import Buttons
 from bot.slack.listeners.commands import SlashCommand
 from bot.slack.listeners.events import Mentions

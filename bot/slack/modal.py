@@ -17,11 +17,13 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.slack.blockkit import clip, escape
 from bot.slack.guess import AppGuess, menu
+from bot.slackkit.blockkit import clip, escape
+from bot.slackkit.ids import MODAL_APP as APP
+from bot.slackkit.ids import MODAL_ATTRIBUTE as ATTRIBUTE
+from bot.slackkit.ids import MODAL_USER as USER
 from checks.model import App
 
-USER, APP, ATTRIBUTE = "user", "app", "attribute"
 """Block ids, and the action ids of their inputs."""
 EXCERPT = 300
 MENU_OPTIONS: Final = 100

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
+from checks.model import Question
+
 MAX_ARGUMENT = 200
 
 _Role = Literal["user", "app", "attribute"]
@@ -23,13 +25,6 @@ _HELP_WORDS = frozenset({"help", "-h", "--help", "?"})
 
 
 @dataclass(frozen=True, slots=True)
-class Why:
-    user: str
-    app: str
-    attribute: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class Scan:
     app: str
 
@@ -44,7 +39,7 @@ class ParseError:
     message: str  # mrkdwn: what is wrong, then a usage line with an example
 
 
-Command: TypeAlias = Why | Scan | Help
+Command: TypeAlias = Question | Scan | Help
 
 
 def help_text(command: str = "/attrsync") -> str:
@@ -71,7 +66,7 @@ def strip_mention(text: str, bot_user_id: str) -> str:
 
 
 def parse(text: str, *, command: str = "/attrsync") -> Command | ParseError:
-    """Turn the command text into a Why, Scan or Help, or a ParseError to show the person."""
+    """Turn the command text into a Question, Scan or Help, or a ParseError to show the person."""
     tokens = _tokenize(text)
     if tokens is None:
         return ParseError(f"A quote is not closed. {_usage('why', command)}")
@@ -85,7 +80,7 @@ def parse(text: str, *, command: str = "/attrsync") -> Command | ParseError:
     return Help(reason=f"I don't know `{_shown(tokens[0])}`.")
 
 
-def _why(args: list[str], command: str) -> Why | ParseError:
+def _why(args: list[str], command: str) -> Question | ParseError:
     usage = _usage("why", command)
     if len(args) < 2:
         return ParseError(f"`why` needs a user and an app. {usage}")
@@ -98,7 +93,7 @@ def _why(args: list[str], command: str) -> Why | ParseError:
         if isinstance(value, ParseError):
             return value
         values.append(value)
-    return Why(values[0], values[1], values[2] if len(values) == 3 else None)
+    return Question(values[0], values[1], values[2] if len(values) == 3 else None)
 
 
 def _scan(args: list[str], command: str) -> Scan | ParseError:

@@ -19,9 +19,9 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from bot.approvals.states import EXPIRE, OPEN, Move, State
 from bot.store.codec import as_text
 from bot.store.keys import Keys
+from bot.workflow.fixes import EXPIRE, OPEN, Move, State
 from checks.remediation.model import Plan
 
 KEEP_FOR = 30 * 86400

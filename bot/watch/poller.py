@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
 
-from bot.runtime.services import Services
+from bot.services import Services
 from bot.watch.triggers import WATCHED
 from checks.errors import AttrsyncError
 from checks.facts import iso

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from bot.slack.blockkit import Message, actions, button, context, escape, section
+from bot.slackkit.blockkit import Message, actions, button, context, escape, section
+from bot.slackkit.ids import SCAN_START
 
-SCAN = "scan:start"
 """Scan the app (value: its id), from a burst's message."""
 
 
@@ -21,7 +21,7 @@ def burst(app_id: str, label: str, cause: str, summary: str, count: int) -> Mess
         (
             section(f":rotating_light: *{text}*"),
             context(f"For example: {escape(summary)}"),
-            actions(button(f"Scan {label}", SCAN, app_id, primary=True)),
+            actions(button(f"Scan {label}", SCAN_START, app_id, primary=True)),
         ),
     )
 
@@ -52,6 +52,6 @@ def app_failure(cause: str, app_id: str, label: str, reason: str) -> Message:
         (
             section(f":rotating_light: *{text}*"),
             context(f"Okta said: {escape(reason)}"),
-            actions(button(f"Scan {label}", SCAN, app_id, primary=True)),
+            actions(button(f"Scan {label}", SCAN_START, app_id, primary=True)),
         ),
     )

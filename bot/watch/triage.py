@@ -18,10 +18,10 @@ from collections.abc import Awaitable
 
 from redis.exceptions import RedisError
 
-from bot.runtime.services import Services
-from bot.slack.answers import Question, post_report
-from bot.slack.failures import SLACK_FAILURES, slack_error
-from bot.slack.parser import Why
+from bot.reports.answers import Asked, post_report
+from bot.services import Services
+from bot.slackkit.failures import SLACK_FAILURES, slack_error
+from bot.slackkit.ids import TRIAGE_METADATA
 from bot.store.triage import Delivered, Post
 from bot.watch import render
 from bot.watch.triggers import (
@@ -40,10 +40,10 @@ from checks.diagnose import diagnose
 from checks.errors import AttrsyncError
 from checks.expressions import CannotEvaluate, referenced_attributes
 from checks.facts import Facts
-from checks.model import App, Report
+from checks.model import App, Question, Report
 from checks.rate_budget import background
-from checks.scan import AppScan, Outcome, Page, SystemLog, read_log, scan_app
-from checks.scan_tally import Tally
+from checks.scan import AppScan, Page, SystemLog, read_log, scan_app
+from checks.scan_tally import Outcome, Tally
 
 BURST_LIMIT = 5
 BURST_WINDOW = 600.0
@@ -59,7 +59,6 @@ PROFILE_CHANGE = "a profile change"
 ATTEMPTS = 5
 """Times an event is tried (a report Slack refused is tried again when Redis hands the event
 out again, after a lease) before it is given up, with a log line naming its uuid."""
-METADATA = "attrsync_triage"
 """The Slack message metadata type of triage's reports: finds a report that may be out already."""
 READ_BACK = 200
 """The triage channel's latest messages read back to find a report that may be out."""
@@ -365,16 +364,16 @@ class Triage:
             # another cause) is not reported as that cause.
             await self._store.release(user_id, app_id, cause, owner)
             return
-        question = Question(
-            why=Why(user_id, app_id, None),
-            asked=f"triage of {why}",
+        asked = Asked(
+            question=Question(user_id, app_id, None),
+            text=f"triage of {why}",
             team=None,
             channel=channel,
             requester="",
         )
-        metadata = {"event_type": METADATA, "event_payload": {"key": key}}
+        metadata = {"event_type": TRIAGE_METADATA, "event_payload": {"key": key}}
         try:
-            posted = await post_report(self._services, question, report, metadata)
+            posted = await post_report(self._services, asked, report, metadata)
         except SLACK_FAILURES as exc:
             log.warning("triage could not post its report: %s", slack_error(exc))
             self._services.metrics.triage_posts.labels(kind="refused").inc()
@@ -406,7 +405,7 @@ class Triage:
             if (
                 isinstance(payload, dict)
                 and meta is not None
-                and meta.get("event_type") == METADATA
+                and meta.get("event_type") == TRIAGE_METADATA
                 and payload.get("key") == key
             ):
                 return str(message.get("ts") or "") or None

@@ -19,25 +19,30 @@ from typing import Any
 from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot.approvals import requests as fixes
-from bot.approvals.render import APPROVE, RECHECK, REJECT
-from bot.bulk.render import APPROVE as BULK_APPROVE
-from bot.bulk.render import CANARY as BULK_CANARY
-from bot.bulk.render import FIX_PREFIX, shown
-from bot.bulk.render import REJECT as BULK_REJECT
-from bot.bulk.render import STOP as BULK_STOP
+from bot.bulk.render import shown
 from bot.bulk.requests import choose_canary, decide_bulk, request_bulk, stop_bulk
-from bot.runtime.services import Services
-from bot.scan.render import STOP
+from bot.fixes import requests as fixes
+from bot.reports.answers import Asked, Reply, answer
 from bot.scan.requests import request_scan, stop_scan
-from bot.slack import render
-from bot.slack.answers import Question, Reply, answer
-from bot.slack.blockkit import Message
-from bot.slack.failures import answered, sentence_for
+from bot.services import Services
 from bot.slack.listeners.home import publish_home
 from bot.slack.listeners.payloads import field
-from bot.slack.parser import Why
-from bot.watch.render import SCAN
+from bot.slackkit.blockkit import Message, notice
+from bot.slackkit.failures import answered, sentence_for
+from bot.slackkit.ids import (
+    APPROVE,
+    BULK_APPROVE,
+    BULK_CANARY,
+    BULK_FIX,
+    BULK_REJECT,
+    BULK_STOP,
+    FIX,
+    RECHECK,
+    REJECT,
+    SCAN_START,
+    SCAN_STOP,
+)
+from checks.model import Question
 
 EXPIRED = "This fix offer has expired; run the diagnosis again."
 INCOMPLETE = (
@@ -73,17 +78,17 @@ class Buttons:
         self.services = services
 
     def register(self, app: AsyncApp) -> None:
-        app.action(re.compile(r"^fix:"))(self.fix)
-        app.action(re.compile(rf"^{RECHECK}:"))(self.recheck)
+        app.action(re.compile(f"^{FIX}"))(self.fix)
+        app.action(re.compile(f"^{RECHECK}"))(self.recheck)
         app.action(APPROVE)(self.decide)
         app.action(REJECT)(self.decide)
-        app.action(STOP)(self.stop_scan)
-        app.action(re.compile(rf"^{FIX_PREFIX}"))(self.bulk_fix)
+        app.action(SCAN_STOP)(self.stop_scan)
+        app.action(re.compile(f"^{BULK_FIX}"))(self.bulk_fix)
         app.action(BULK_APPROVE)(self.bulk_decide)
         app.action(BULK_REJECT)(self.bulk_decide)
         app.action(BULK_STOP)(self.bulk_stop)
         app.action(BULK_CANARY)(self.bulk_canary)
-        app.action(SCAN)(self.start_scan)
+        app.action(SCAN_START)(self.start_scan)
 
     async def fix(
         self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
@@ -151,7 +156,7 @@ class Buttons:
         return await stop_scan(self.services, click.value, click.user)
 
     async def _bulk_fix(self, action: dict[str, Any], click: Click) -> Message:
-        check = str(action.get("action_id", ""))[len(FIX_PREFIX) :]
+        check = str(action.get("action_id", ""))[len(BULK_FIX) :]
         return await request_bulk(self.services, click.value, check, click.user)
 
     async def _bulk_decide(self, action: dict[str, Any], click: Click) -> Message:
@@ -169,7 +174,7 @@ class Buttons:
 
     async def _start_scan(self, action: dict[str, Any], click: Click) -> Message:
         if click.channel is None:
-            return render.notice(INCOMPLETE)
+            return notice(INCOMPLETE)
         return await request_scan(self.services, click.value, click.channel, click.user)
 
     async def _bulk_canary(self, action: dict[str, Any], click: Click) -> Message:
@@ -200,7 +205,7 @@ async def read_click(
         return None
     if user is None or value is None:
         log.warning("a click on %s without a user or value; told the clicker", _id(action))
-        await reply(render.notice(INCOMPLETE))
+        await reply(notice(INCOMPLETE))
         return None
     channel = field(body, "channel", "id") or field(body, "container", "channel_id")
     return Click(user, value, _thread(body), reply, channel)
@@ -230,14 +235,14 @@ def _answer_where_clicked(
 
 async def _request_fix(services: Services, click: Click) -> Message:
     if click.thread is None:
-        return render.notice(NOT_ON_A_REPORT)
+        return notice(NOT_ON_A_REPORT)
     return await answered(_offer_and_request(services, click, click.thread), "the approval request")
 
 
 async def _offer_and_request(services: Services, click: Click, thread: str) -> Message:
     offer = await services.store.load_offer(click.value)
     if offer is None:
-        return render.notice(EXPIRED)
+        return notice(EXPIRED)
     return await fixes.request_fix(
         services, offer, click.value, clicker=click.user, thread_ts=thread
     )
@@ -247,22 +252,22 @@ async def _recheck(services: Services, click: Click) -> None:
     try:
         offer = await services.store.load_offer(click.value)
     except RedisError as exc:
-        await click.reply(render.notice(sentence_for(exc, "the re-check")))
+        await click.reply(notice(sentence_for(exc, "the re-check")))
         return
     if offer is None:
-        await click.reply(render.notice(EXPIRED))
+        await click.reply(notice(EXPIRED))
         return
-    await click.reply(render.notice("Diagnosing again…"))
-    question = Question(
-        why=Why(offer.user_id, offer.app_id, offer.attribute),
-        asked=offer.asked,
+    await click.reply(notice("Diagnosing again…"))
+    asked = Asked(
+        question=Question(offer.user_id, offer.app_id, offer.attribute),
+        text=offer.asked,
         team=None,
         channel=offer.channel,
         requester=click.user,
         thread_ts=click.thread,
         recheck=True,
     )
-    await answer(services, question, click.reply)
+    await answer(services, asked, click.reply)
 
 
 async def _decide(services: Services, click: Click, move: Decide) -> Message:

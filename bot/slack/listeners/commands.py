@@ -8,15 +8,15 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.runtime.services import Services
+from bot.reports.answers import Asked, Reply, answer
 from bot.scan.requests import request_scan
-from bot.slack import render
-from bot.slack.answers import Question, Reply, answer
-from bot.slack.blockkit import Message, escape
-from bot.slack.failures import answered
+from bot.services import Services
 from bot.slack.listeners.payloads import field
 from bot.slack.listeners.replies import is_retry, not_a_diagnosis
-from bot.slack.parser import Scan, Why, parse
+from bot.slack.parser import Scan, parse
+from bot.slackkit.blockkit import Message, escape, notice
+from bot.slackkit.failures import answered
+from checks.model import Question
 
 COMMAND = "/attrsync"
 INCOMPLETE = (
@@ -47,7 +47,7 @@ class SlashCommand:
         if channel is None or user is None:
             # The ack's text still reaches whoever typed the command, whoever they are.
             log.warning("a %s command without channel_id or user_id; told the sender", COMMAND)
-            await ack(response_type="ephemeral", **render.notice(INCOMPLETE).payload())
+            await ack(response_type="ephemeral", **notice(INCOMPLETE).payload())
             return
         text = field(command, "text") or ""
         parsed = parse(text, command=COMMAND)
@@ -56,25 +56,25 @@ class SlashCommand:
             self.services, respond, channel, user, with_response_url=bool(response_url)
         )
         if isinstance(parsed, Scan):
-            await ack(response_type="ephemeral", **render.notice("Starting the scan…").payload())
+            await ack(response_type="ephemeral", **notice("Starting the scan…").payload())
             scanning = request_scan(self.services, parsed.app, channel, user)
             await reply(await answered(scanning, "the scan"))
             return
-        if not isinstance(parsed, Why):
+        if not isinstance(parsed, Question):
             await ack(response_type="ephemeral", **not_a_diagnosis(parsed, COMMAND).payload())
             return
         diagnosing = f"Diagnosing {escape(parsed.user)} in {escape(parsed.app)}…"
-        await ack(response_type="ephemeral", **render.notice(diagnosing).payload())
-        question = Question(
-            why=parsed,
-            asked=f"{COMMAND} {text.strip()}",
+        await ack(response_type="ephemeral", **notice(diagnosing).payload())
+        asked = Asked(
+            question=parsed,
+            text=f"{COMMAND} {text.strip()}",
             team=field(command, "team_id"),
             channel=channel,
             requester=user,
             response_url=response_url,
             retry=is_retry(request),
         )
-        await answer(self.services, question, reply)
+        await answer(self.services, asked, reply)
 
 
 def _privately(

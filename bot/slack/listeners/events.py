@@ -10,13 +10,13 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.runtime.services import Services
-from bot.slack import render
-from bot.slack.answers import Question, Reply, answer
-from bot.slack.blockkit import Message, escape
+from bot.reports.answers import Asked, Reply, answer
+from bot.services import Services
 from bot.slack.listeners.payloads import field
 from bot.slack.listeners.replies import is_retry, not_a_diagnosis
-from bot.slack.parser import Why, parse, strip_mention
+from bot.slack.parser import parse, strip_mention
+from bot.slackkit.blockkit import Message, escape, notice
+from checks.model import Question
 
 MENTION = "@attrsync"
 
@@ -71,7 +71,7 @@ class Mentions:
         missing = mention.missing()
         if missing is not None:
             log.warning("an app_mention without its %s; told the sender", missing)
-            await privately(render.notice(_incomplete(missing)))
+            await privately(notice(_incomplete(missing)))
             return
         await _diagnose(self.services, mention, context, request, privately)
 
@@ -93,21 +93,21 @@ async def _diagnose(
 ) -> None:
     text = strip_mention(mention.text or "", context.bot_user_id or "")
     parsed = parse(text, command=MENTION)
-    if not isinstance(parsed, Why):
+    if not isinstance(parsed, Question):
         await privately(not_a_diagnosis(parsed, MENTION))
         return
     if not is_retry(request):
-        await privately(render.notice(f"Diagnosing {escape(parsed.user)} in {escape(parsed.app)}…"))
-    question = Question(
-        why=parsed,
-        asked=f"{MENTION} {text.strip()}",
+        await privately(notice(f"Diagnosing {escape(parsed.user)} in {escape(parsed.app)}…"))
+    asked = Asked(
+        question=parsed,
+        text=f"{MENTION} {text.strip()}",
         team=context.team_id,
         channel=mention.channel,
         requester=mention.asker,
         thread_ts=mention.thread,
         retry=is_retry(request),
     )
-    await answer(services, question, privately)
+    await answer(services, asked, privately)
 
 
 def _incomplete(missing: str) -> str:

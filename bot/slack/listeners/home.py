@@ -10,12 +10,12 @@ from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.models.blocks import DividerBlock
 
-from bot.approvals.render import home_view
-from bot.approvals.requests import ApproverCheckFailed, is_approver
-from bot.runtime.services import Services
-from bot.slack.blockkit import Message
-from bot.slack.failures import SLACK_FAILURES, slack_error
+from bot.approvers import ApproverCheckFailed, is_approver
+from bot.fixes.render import home_view
+from bot.services import Services
 from bot.slack.listeners.payloads import field
+from bot.slackkit.blockkit import Message
+from bot.slackkit.failures import SLACK_FAILURES, slack_error
 
 MAX_HOME_BLOCKS = 100
 """Slack's limit for a Home tab view."""

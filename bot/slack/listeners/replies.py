@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.slack import render
-from bot.slack.blockkit import Message, escape
 from bot.slack.parser import Help, ParseError, Scan, help_text
+from bot.slackkit.blockkit import Message, escape, notice
 
 
 def not_a_diagnosis(parsed: Help | Scan | ParseError, command: str) -> Message:
     if isinstance(parsed, ParseError):
-        return render.notice(parsed.message)
+        return notice(parsed.message)
     if isinstance(parsed, Scan):  # a mention: a scan's progress belongs in a channel, not a thread
-        return render.notice(f"Start a scan with `/attrsync scan {escape(parsed.app)}`.")
+        return notice(f"Start a scan with `/attrsync scan {escape(parsed.app)}`.")
     reason = f"{parsed.reason}\n\n" if parsed.reason else ""
-    return render.notice(reason + help_text(command))
+    return notice(reason + help_text(command))
 
 
 def is_retry(request: AsyncBoltRequest) -> bool:

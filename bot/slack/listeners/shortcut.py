@@ -14,21 +14,22 @@ from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.runtime.services import Services
-from bot.slack import render
-from bot.slack.answers import Question, answer
-from bot.slack.blockkit import Message
-from bot.slack.failures import SLACK_FAILURES, slack_error
+from bot.reports.answers import Asked, answer
+from bot.services import Services
 from bot.slack.guess import AppGuess, candidates, guess_app, guess_attribute
 from bot.slack.listeners.payloads import field
-from bot.slack.modal import APP, ATTRIBUTE, USER, diagnose_modal, is_menu, submitted_value
-from bot.slack.parser import Why
+from bot.slack.modal import diagnose_modal, is_menu, submitted_value
+from bot.slackkit.blockkit import Message, notice
+from bot.slackkit.failures import SLACK_FAILURES, slack_error
+from bot.slackkit.ids import MODAL_APP as APP
+from bot.slackkit.ids import MODAL_ATTRIBUTE as ATTRIBUTE
+from bot.slackkit.ids import MODAL_USER as USER
+from bot.slackkit.ids import SHORTCUT
 from checks import parse
 from checks.errors import AttrsyncError, OktaError
 from checks.facts import quoted
-from checks.model import App, User
+from checks.model import App, Question, User
 
-CALLBACK = "diagnose_message"
 ASKED = "Diagnose with attrsync"
 APPS_LISTED: Final = 1000
 """At most this many apps are read for a guess (a page holds 200)."""
@@ -41,8 +42,8 @@ class MessageShortcut:
         self.services = services
 
     def register(self, app: AsyncApp) -> None:
-        app.shortcut(CALLBACK)(self.chosen)
-        app.view(CALLBACK)(self.submitted)
+        app.shortcut(SHORTCUT)(self.chosen)
+        app.view(SHORTCUT)(self.submitted)
 
     async def chosen(self, ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
@@ -92,16 +93,16 @@ class MessageShortcut:
                 channel=channel, user=submitter, thread_ts=thread, **message.payload()
             )
 
-        question = Question(
-            why=Why(user, app, submitted_value(view, ATTRIBUTE)),
-            asked=ASKED,
+        asked = Asked(
+            question=Question(user, app, submitted_value(view, ATTRIBUTE)),
+            text=ASKED,
             team=field(body, "team", "id"),
             channel=channel,
             requester=submitter,
             thread_ts=thread,
         )
-        await privately(render.notice("Diagnosing…"))
-        await answer(self.services, question, privately)
+        await privately(notice("Diagnosing…"))
+        await answer(self.services, asked, privately)
 
     async def _modal(self, text: str, author: str | None, metadata: str) -> dict[str, Any]:
         """The modal for a message: its author's Okta user, and the app and attribute guessed

@@ -1,0 +1,1 @@
+"""The command line: `attrsync why | scan | audit | watch | serve | socket | worker | demo`."""

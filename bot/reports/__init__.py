@@ -1,0 +1,1 @@
+"""One question, one report: diagnose a user and app, and render and post the report."""

@@ -1,0 +1,1 @@
+"""The workflows' state machines: their states, final states and moves."""

@@ -1,0 +1,1 @@
+"""Fakes of the services attrsync talks to (Okta, Slack), each speaking the real protocol."""
