@@ -1,9 +1,8 @@
 """The one CSV writer of every file attrsync hands to people (a scan's affected users, a bulk
 fix's outcomes): files a spreadsheet opens as the rows they are, and never runs as formulas.
 
-A row is kept (in Redis, between pages and workers) as one record without its line end, so
-that a cell holding a line break stays inside its row; `document` ends every record with CRLF
-(RFC 4180).
+Rows are rendered here only when a file is made (Redis keeps records, not CSV); `document`
+ends every record with CRLF (RFC 4180), and a cell holding a line break stays inside its row.
 """
 
 from __future__ import annotations
@@ -38,9 +37,15 @@ def lines(records: Iterable[str]) -> str:
 
 
 def parse(row: str) -> list[str]:
-    """The cells of one record (a quoted line break stays in its cell)."""
-    return next(csv.reader([row]), [])
+    """The cells of one record (a quoted line break stays in its cell), as they were before
+    `record` made them inert: Redis held scan and bulk rows as CSV records once,
+    and those are read back with this."""
+    return [_live(cell) for cell in next(csv.reader([row]), [])]
 
 
 def _inert(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def _live(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -75,3 +76,17 @@ async def bot(fake_okta: FakeOkta, slack: FakeSlack) -> AsyncIterator[Bot]:
     """The bot over HTTP against the fake Okta, the fake Slack and the real Redis."""
     async with running_bot(bot_settings(fake_okta.url, slack), slack) as running:
         yield running
+
+
+@pytest.fixture
+async def prefix(redis: Redis) -> AsyncIterator[str]:
+    """A Redis key prefix of the test's own, for the tests that use the store directly."""
+    mine = f"attrsync-test-{uuid.uuid4().hex[:8]}:"
+    yield mine
+    await forget_keys(redis, mine)
+
+
+async def forget_keys(redis: Redis, prefix: str) -> None:
+    keys = [key async for key in redis.scan_iter(match=f"{prefix}*", count=500)]
+    if keys:
+        await redis.delete(*keys)

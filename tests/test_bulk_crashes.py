@@ -15,7 +15,8 @@ from bot.demo import crowd
 from bot.slackkit.ids import BULK_APPROVE as APPROVE
 from bot.slackkit.ids import BULK_FIX as FIX_PREFIX
 from bot.slackkit.ids import SCAN_STOP
-from bot.store.bulk import BulkRecord, BulkState
+from bot.store.bulk import BulkRecord
+from bot.workflow.bulk import BulkState
 from fakes.okta.server import FakeOkta, Fault
 from fakes.slack.server import FakeSlack
 from tests.approval_harness import REQUESTER, click

@@ -20,7 +20,8 @@ from bot.slackkit.ids import BULK_FIX as FIX_PREFIX
 from bot.slackkit.ids import BULK_REJECT as REJECT
 from bot.slackkit.ids import BULK_STOP as STOP
 from bot.slackkit.ids import SCAN_STOP
-from bot.store.bulk import BulkRecord, Bulks, BulkState
+from bot.store.bulk import BulkRecord, Bulks
+from bot.workflow.bulk import BulkState
 from fakes.okta.server import FakeOkta, Fault
 from fakes.slack.server import FakeSlack, SlackCall, UploadedFile
 from tests.approval_harness import REQUESTER, click, worker

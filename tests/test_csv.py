@@ -6,10 +6,16 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import astuple
+
+from redis.asyncio import Redis
 
 from bot import csvfile
 from bot.scan.report import CSV_HEADER, csv_document, csv_rows
-from checks.scan_tally import Outcome
+from bot.store.bulk import Bulks, UserDone
+from bot.store.keys import Keys
+from bot.store.scans import Scans
+from checks.scan_tally import Outcome, Tally
 from fakes.okta.server import FakeOkta
 
 AWKWARD = (
@@ -77,9 +83,8 @@ def test_line_breaks_stay_inside_their_cells() -> None:
 
 
 def test_a_record_reads_back_as_its_cells() -> None:
-    for cell in AWKWARD:
-        kept = csvfile.parse(csvfile.record((cell, "x")))
-        assert kept == [("'" + cell) if cell.startswith(("=", "\r")) else cell, "x"]
+    for cell in (*AWKWARD, "'quoted"):
+        assert csvfile.parse(csvfile.record((cell, "x"))) == [cell, "x"]
 
 
 def test_the_scans_rows_quote_line_breaks() -> None:
@@ -125,3 +130,28 @@ def spreadsheet_rows(text: str) -> list[list[str]]:
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert len(records(text)) == len(rows)
     return rows
+
+
+async def test_rows_kept_as_csv_by_an_earlier_version_read_back_beside_records(
+    redis: Redis, prefix: str
+) -> None:
+    """Redis keeps records; a scan or bulk fix under way across the upgrade kept CSV rows."""
+    keys = Keys(prefix)
+    awkward = Outcome("00u1", "=jdoe@example.com", "mapping", 'line\nbreak, and "quotes"')
+    legacy = csvfile.record((awkward.login, awkward.user_id, awkward.check or "", awkward.summary))
+    await redis.rpush(keys.scan_rows("s1"), legacy)
+    scans = Scans(redis, prefix)
+    await redis.hset(keys.scan("s1"), mapping={"state": "RUNNING"})
+    await redis.set(keys.lock("scan:app"), "v")
+    assert await scans.save_page(
+        "s1",
+        (keys.lock("scan:app"), "v"),
+        cursor=None,
+        tally=Tally(),
+        log_complete=True,
+        affected=[awkward],
+    )
+    assert await scans.rows("s1") == [awkward, awkward]
+    done = UserDone("=jdoe@example.com", "00u1", "failed", "Okta said:\r\nno")
+    await redis.rpush(keys.bulk_outcomes("b1"), csvfile.record(astuple(done)), done.to_json())
+    assert await Bulks(redis, prefix).outcomes("b1") == [done, done]

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -27,9 +26,10 @@ from bot.fixes.render import verification
 from bot.runtime import worker as worker_module
 from bot.runtime.worker import Worker
 from bot.slackkit.failures import REDIS_REFUSED
-from bot.store import approvals as approvals_store
-from bot.store.approvals import GROUP, Approval, Approvals
+from bot.store import moves as moves_store
+from bot.store.approvals import Approval, Approvals
 from bot.store.audit import AuditTrail
+from bot.store.moves import GROUP
 from bot.store.runs import Leases, RedisJournal
 from bot.workflow.fixes import APPROVE, START, State
 from checks.model import Finding, Status
@@ -47,6 +47,7 @@ from tests.bot_harness import (
     new_channel,
     running_bot,
 )
+from tests.conftest import forget_keys
 
 APPROVED = "Approved: the fix runs now, and the thread shows how it goes."
 REQUESTED = "Approval requested in the thread"
@@ -64,7 +65,7 @@ async def _running(fake_okta: FakeOkta, slack: FakeSlack, **extra: str) -> Async
         try:
             yield running
         finally:
-            await _forget(running.services.store.redis, settings.redis_prefix)
+            await forget_keys(running.services.store.redis, settings.redis_prefix)
 
 
 @pytest.fixture
@@ -78,20 +79,6 @@ async def audited_bot(fake_okta: FakeOkta, slack: FakeSlack) -> AsyncIterator[Bo
     """The bot with an audit channel, which hears of every transition."""
     async with _running(fake_okta, slack, ATTRSYNC_AUDIT_CHANNEL=AUDIT_CHANNEL) as running:
         yield running
-
-
-@pytest.fixture
-async def prefix(redis: Redis) -> AsyncIterator[str]:
-    """A Redis key prefix of the test's own, for the tests that use the store directly."""
-    mine = f"attrsync-test-{uuid.uuid4().hex[:8]}:"
-    yield mine
-    await _forget(redis, mine)
-
-
-async def _forget(redis: Redis, prefix: str) -> None:
-    keys = [key async for key in redis.scan_iter(match=f"{prefix}*", count=500)]
-    if keys:
-        await redis.delete(*keys)
 
 
 # Helpers -------------------------------------------------------------------------------------
@@ -567,7 +554,7 @@ TRIMMED_BELOW = ENQUEUED // 4
 async def test_approving_many_keeps_the_jobs_stream_trimmed(
     redis: Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(approvals_store, "JOBS_MAXLEN", 10)
+    monkeypatch.setattr(moves_store, "JOBS_MAXLEN", 10)
     approvals = Approvals(redis, ttl=3600, prefix=prefix, clock=lambda: datetime.now(UTC))
     for n in range(ENQUEUED):
         created = await approvals.create(
@@ -580,7 +567,7 @@ async def test_approving_many_keeps_the_jobs_stream_trimmed(
 async def test_promoting_many_retries_keeps_the_jobs_stream_trimmed(
     redis: Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(approvals_store, "JOBS_MAXLEN", 10)
+    monkeypatch.setattr(moves_store, "JOBS_MAXLEN", 10)
     approvals = Approvals(redis, ttl=3600, prefix=prefix, clock=lambda: datetime.now(UTC))
     await redis.zadd(f"{prefix}jobs:retry", {f"stalled{n}": 0 for n in range(ENQUEUED)})
     promoted = 0

@@ -12,7 +12,7 @@ import pytest
 
 from bot.demo import crowd
 from bot.slackkit.ids import SCAN_STOP as STOP
-from bot.store.scans import ScanState
+from bot.workflow.scans import ScanState
 from fakes.okta.server import FakeOkta, Fault
 from fakes.slack.server import FakeSlack, SlackCall
 from tests.approval_harness import click, worker

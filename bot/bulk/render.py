@@ -10,7 +10,8 @@ from slack_sdk.models.blocks import ActionsBlock, Block, Option, StaticSelectEle
 from bot.slackkit.blockkit import Message, actions, button, clip, escape, section
 from bot.slackkit.ids import BULK_APPROVE, BULK_CANARY, BULK_DECISION, BULK_REJECT, BULK_STOP
 from bot.slackkit.plans import calls_text
-from bot.store.bulk import BulkRecord, BulkState, Target
+from bot.store.bulk import BulkRecord, Target
+from bot.workflow.bulk import BulkState
 from checks.remediation.model import Plan
 
 CHOICES = 100

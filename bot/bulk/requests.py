@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import logging
 
-from bot import csvfile
 from bot.approvers import refusal
 from bot.bulk.render import Shown, bulk_message
 from bot.services import Services
 from bot.slackkit.blockkit import Message, escape, notice
-from bot.store.bulk import APPROVABLE, BulkRecord, BulkState, Target
+from bot.store.bulk import BulkRecord, Target
+from bot.workflow.bulk import APPROVALS, REJECT, BulkState
 from checks.errors import AttrsyncError
 from checks.facts import Facts
 from checks.remediation.model import NotAutomatable, NothingToDo, Plan
 from checks.remediation.registry import PER_USER_FIXES, plan_fix
+from checks.scan_tally import Outcome
 
 CANARY_CANDIDATES = 5
 """How many of the first affected users are tried as the canary (a group-assigned one cannot
@@ -86,16 +87,15 @@ async def decide_bulk(
         return notice(refused)
     if approving:
         source = shown.state if shown is not None else record.state
-        to = APPROVABLE.get(source)
-        if to is None:
+        move = APPROVALS.get(source)
+        if move is None:
             return notice(f"This bulk fix is {record.state.value.lower()}; nothing to approve.")
+        to = move.to
         who = {"approver" if to is BulkState.CANARY else "confirmer": user}
         distinct = to is BulkState.RUNNING and services.settings.bulk_distinct_approvers
         said = await bulks.move(
             bulk_id,
-            (source,),
-            to,
-            enqueue=True,
+            move,
             fields=who,
             canary=shown.canary if shown is not None else None,
             canary_unchanged=shown is None and source is BulkState.PENDING,
@@ -103,17 +103,14 @@ async def decide_bulk(
         )
         event = "approved" if to is BulkState.CANARY else "confirmed"
     else:
-        sources = tuple(APPROVABLE)
-        said = await bulks.move(
-            bulk_id, sources, BulkState.REJECTED, fields={"result": f"Rejected by <@{user}>."}
-        )
+        said = await bulks.move(bulk_id, REJECT, fields={"result": f"Rejected by <@{user}>."})
         event = "rejected"
     if said == "canary":
         return await _stale_canary(services, record)
     if said == "same":
         return notice("You approved the canary, so another approver has to approve the rest.")
     if said != "moved":
-        if shown is not None and said in APPROVABLE:
+        if shown is not None and said in APPROVALS:
             # The bulk went on to its other approval: this click meant the step before it.
             return notice(
                 "This message is out of date: the bulk fix has moved on to its next "
@@ -190,13 +187,9 @@ async def show_bulk(services: Services, record: BulkRecord, plan: Plan | None = 
     )
 
 
-def _targets(rows: list[str], check: str) -> list[Target]:
-    """The users of one cause, from a scan's CSV rows (login, user_id, check, summary)."""
-    found = []
-    for row in map(csvfile.parse, rows):
-        if len(row) >= 3 and row[2] == check:
-            found.append(Target(row[1], row[0].removeprefix("'")))
-    return found
+def _targets(rows: list[Outcome], check: str) -> list[Target]:
+    """The users of one cause among a scan's affected users."""
+    return [Target(row.user_id, row.login) for row in rows if row.check == check]
 
 
 async def _canary(

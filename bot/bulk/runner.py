@@ -20,9 +20,11 @@ from bot.bulk.requests import show_bulk
 from bot.services import Services
 from bot.slackkit.failures import SLACK_FAILURES, slack_error
 from bot.store.approvals import Approval
-from bot.store.bulk import BulkRecord, BulkState, Target
-from bot.store.runs import Lease, Leases
+from bot.store.bulk import BulkRecord, Target, UserDone
+from bot.store.runs import Lease, Leases, Ran
+from bot.workflow.bulk import FAIL, FINISH, STOP, VERIFIED, BulkState
 from bot.workflow.fixes import APPROVE, FINAL, State
+from bot.workflow.machine import Move
 from checks.diagnose import diagnose
 from checks.errors import AttrsyncError
 from checks.facts import Facts
@@ -59,17 +61,14 @@ class BulkRunner:
         record = await self._bulks.get(bulk_id)
         if record is None or record.state not in (BulkState.CANARY, BulkState.RUNNING):
             return True
-        lease = await self._leases.acquire(f"bulk:{bulk_id}", [f"bulk:{bulk_id}"], self._worker)
-        if lease is None:
-            return False
-        async with self._leases.holding(lease):
-            try:
-                with background():
-                    await self._run(record, lease)
-            except LeaseLost:
-                log.warning("bulk fix %s was taken over by another worker; stopped", bulk_id)
-                return False
-        return True
+
+        async def work(lease: Lease) -> None:
+            with background():
+                await self._run(record, lease)
+
+        scope = f"bulk:{bulk_id}"
+        ran = await self._leases.run(scope, [scope], self._worker, work, what=f"bulk fix {bulk_id}")
+        return ran is Ran.DONE
 
     async def _run(self, record: BulkRecord, lease: Lease) -> None:
         targets = await self._bulks.targets(record.id)
@@ -77,24 +76,24 @@ class BulkRunner:
             outcome = await self._user(record, lease, 0, targets[0], verify=True)
             stopped = (await self._bulks.get(record.id) or record).stop_by
             if outcome.kind != "ok":
-                await self._end(record, lease, BulkState.CANARY, BulkState.FAILED, outcome.detail)
+                await self._end(record, lease, FAIL, outcome.detail)
             elif stopped:
-                await self._end(record, lease, BulkState.CANARY, BulkState.STOPPED, "")
+                await self._end(record, lease, STOP, "")
             else:
-                await self._move(record, lease, BulkState.CANARY, BulkState.CONFIRM, "verified")
+                await self._move(record, lease, VERIFIED, "verified")
             return
         for index in range(record.done, len(targets)):
             current = await self._bulks.get(record.id) or record
             if current.stop_by:
-                await self._end(record, lease, BulkState.RUNNING, BulkState.STOPPED, "")
+                await self._end(record, lease, STOP, "")
                 return
             outcome = await self._user(current, lease, index, targets[index], verify=False)
             await self._show(await self._bulks.get(record.id) or record)
             if outcome.kind == "failed":
                 detail = f"{targets[index].login}: {outcome.detail}"
-                await self._end(record, lease, BulkState.RUNNING, BulkState.FAILED, detail)
+                await self._end(record, lease, FAIL, detail)
                 return
-        await self._end(record, lease, BulkState.RUNNING, BulkState.DONE, "")
+        await self._end(record, lease, FINISH, "")
 
     async def _user(
         self, record: BulkRecord, lease: Lease, index: int, target: Target, *, verify: bool
@@ -175,15 +174,15 @@ class BulkRunner:
     async def _count(
         self, record: BulkRecord, lease: Lease, index: int, target: Target, outcome: UserOutcome
     ) -> UserOutcome:
-        row = csvfile.record((target.login, target.user_id, outcome.said, outcome.detail))
-        if not await self._bulks.record(record.id, lease.fence, index, row, outcome.kind):
+        done = UserDone(target.login, target.user_id, outcome.said, outcome.detail)
+        if not await self._bulks.record(record.id, lease.fence, index, done, outcome.kind):
             raise LeaseLost("the bulk's lease lapsed")
         return outcome
 
     async def _move(
-        self, record: BulkRecord, lease: Lease, source: BulkState, to: BulkState, event: str
+        self, record: BulkRecord, lease: Lease, move: Move[BulkState], event: str
     ) -> BulkRecord:
-        said = await self._bulks.move(record.id, (source,), to, lease=lease.fence)
+        said = await self._bulks.move(record.id, move, lease=lease.fence)
         if said == "fenced":
             raise LeaseLost("the bulk's lease lapsed")
         moved = await self._bulks.get(record.id) or record
@@ -192,16 +191,14 @@ class BulkRunner:
         return moved
 
     async def _end(
-        self, record: BulkRecord, lease: Lease, source: BulkState, to: BulkState, result: str
+        self, record: BulkRecord, lease: Lease, move: Move[BulkState], result: str
     ) -> None:
-        said = await self._bulks.move(
-            record.id, (source,), to, lease=lease.fence, fields={"result": result}
-        )
+        said = await self._bulks.move(record.id, move, lease=lease.fence, fields={"result": result})
         if said == "fenced":
             raise LeaseLost("the bulk's lease lapsed")
         ended = await self._bulks.get(record.id) or record
         await self._services.audit.record_bulk(
-            to.value.lower(), ended, actor=self._worker, result=result
+            move.to.value.lower(), ended, actor=self._worker, result=result
         )
         await self._show(ended)
         await self._upload(ended)
@@ -213,7 +210,10 @@ class BulkRunner:
             log.warning("could not update the bulk fix's message: %s", slack_error(exc))
 
     async def _upload(self, record: BulkRecord) -> None:
-        rows = await self._bulks.outcomes(record.id)
+        rows = [
+            csvfile.record((done.login, done.user_id, done.said, done.detail))
+            for done in await self._bulks.outcomes(record.id)
+        ]
         counts = f"{record.ok} fixed, {record.skipped} skipped, {record.failed} failed."
         try:
             await self._services.slack.files_upload_v2(
@@ -228,7 +228,6 @@ class BulkRunner:
             log.warning("could not attach the bulk fix's CSV: %s", slack_error(exc))
 
 
-def _recorded(row: str) -> UserOutcome:
-    _, _, said, detail = csvfile.parse(row)
-    kind = {"skipped": "skipped", "failed": "failed"}.get(said, "ok")
-    return UserOutcome(kind, said, detail)
+def _recorded(done: UserDone) -> UserOutcome:
+    kind = {"skipped": "skipped", "failed": "failed"}.get(done.said, "ok")
+    return UserOutcome(kind, done.said, done.detail)

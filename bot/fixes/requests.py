@@ -12,7 +12,8 @@ from bot.slackkit.failures import SLACK_FAILURES, slack_error
 from bot.slackkit.plans import plan_details
 from bot.store.approvals import Approval, Moved
 from bot.store.diagnoses import FixOffer
-from bot.workflow.fixes import APPROVE, REJECT, WITHDRAW, Move
+from bot.workflow.fixes import APPROVE, REJECT, WITHDRAW, State
+from bot.workflow.machine import Move
 from checks.errors import AttrsyncError
 from checks.facts import Facts
 from checks.registry import CHECK_BY_ID
@@ -130,7 +131,7 @@ _DECIDED = {
 }
 
 
-async def _decide(services: Services, approval_id: str, user: str, move: Move) -> Message:
+async def _decide(services: Services, approval_id: str, user: str, move: Move[State]) -> Message:
     approval = await services.approvals.get(approval_id)
     if approval is None:
         return notice("This request no longer exists; ask for the fix again.")
@@ -147,7 +148,9 @@ async def _decide(services: Services, approval_id: str, user: str, move: Move) -
     return notice(said)
 
 
-async def _refusal(services: Services, approval: Approval, user: str, move: Move) -> str | None:
+async def _refusal(
+    services: Services, approval: Approval, user: str, move: Move[State]
+) -> str | None:
     return await refusal(services, approval.requester, user, approving=move is APPROVE)
 
 

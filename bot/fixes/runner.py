@@ -18,8 +18,9 @@ from bot.services import Services
 from bot.slackkit.blockkit import Message, escape, notice
 from bot.slackkit.failures import SLACK_FAILURES, slack_error
 from bot.store.approvals import Approval
-from bot.store.runs import Lease, Leases
-from bot.workflow.fixes import FAIL, FINISH, STALL, START, Move, State
+from bot.store.runs import Lease, Leases, Ran
+from bot.workflow.fixes import FAIL, FINISH, STALL, START, State
+from bot.workflow.machine import Move
 from checks.diagnose import diagnose
 from checks.errors import AttrsyncError
 from checks.facts import Facts
@@ -67,15 +68,15 @@ class FixRunner:
         ):
             await self._jobs.ack(entry_id)
             return True
-        lease = await self._leases.acquire(approval_id, approval.plan.scopes(), self.name)
-        if lease is None:
-            return False
-        async with self._leases.holding(lease):
-            try:
-                await self._run(approval, lease, entry_id)
-            except LeaseLost:
-                log.warning("run %s was taken over by another worker; stopped", approval_id)
-        return True
+
+        async def work(lease: Lease) -> None:
+            await self._run(approval, lease, entry_id)
+
+        scopes = approval.plan.scopes()
+        ran = await self._leases.run(
+            approval_id, scopes, self.name, work, what=f"run {approval_id}"
+        )
+        return ran is not Ran.BUSY  # a lost run's job is the new holder's to acknowledge
 
     async def _run(self, approval: Approval, lease: Lease, entry_id: str) -> None:
         if approval.state is not State.RUNNING:
@@ -112,7 +113,7 @@ class FixRunner:
         await self._verify(ended)
 
     async def _move(
-        self, approval: Approval, move: Move, lease: Lease, entry: str = "", **fields: Any
+        self, approval: Approval, move: Move[State], lease: Lease, entry: str = "", **fields: Any
     ) -> Approval:
         moved = await self._approvals.move(
             approval.id, move, lease=lease.fence, entry=entry, **fields
@@ -124,7 +125,7 @@ class FixRunner:
         return moved.approval
 
     async def _end(
-        self, approval: Approval, lease: Lease, entry: str, move: Move, outcome: Outcome
+        self, approval: Approval, lease: Lease, entry: str, move: Move[State], outcome: Outcome
     ) -> Approval:
         result = outcome.error or ""
         ended = await self._move(approval, move, lease, entry, result=result)

@@ -24,7 +24,10 @@ from bot.fixes.requests import expire_due
 from bot.fixes.runner import RETRY_BASE, FixRunner
 from bot.scan.runner import ScanRunner
 from bot.services import Services
+from bot.store.jobs import Job
 from bot.watch.triage import Triage
+from bot.workflow.bulk import BULK
+from bot.workflow.scans import SCAN
 
 DEAD_CONSUMER_MS = 3_600_000
 """A consumer with nothing pending, silent this long, belonged to a process that is gone."""
@@ -113,28 +116,24 @@ class Worker:
         jobs = await self._jobs.take_over(self.name, self._leases.ttl_ms)
         if not jobs:
             jobs = await self._jobs.read_new(self.name, self._block_ms)
+        long_runs = {SCAN.kind: self._scanner.run_job, BULK.kind: self._bulk.run_job}
         for job in jobs:
-            if job.scan_id:
-                self._start_long(
-                    job.entry, f"scan:{job.scan_id}", self._scanner.run_job, job.scan_id
-                )
-            elif job.bulk_id:
-                self._start_long(job.entry, f"bulk:{job.bulk_id}", self._bulk.run_job, job.bulk_id)
-            else:
-                await self.run_job(job.entry, job.approval_id)
+            run = long_runs.get(job.kind)
+            if run is not None:
+                self._start_long(job, run)
+            else:  # a fix, or an entry trimmed from the stream that names nothing
+                await self.run_job(job.entry, job.ref)
         return len(jobs) + triaged
 
-    def _start_long(
-        self, entry_id: str, kind: str, run: Callable[[str], Awaitable[bool]], ref: str
-    ) -> None:
-        key = f"{kind} {ref}"
+    def _start_long(self, job: Job, run: Callable[[str], Awaitable[bool]]) -> None:
+        key = f"{job.kind} {job.ref}"
         if key in self._long:
             return  # already running here (Redis handed its idle entry back to us)
 
         async def go() -> None:
             try:
-                if await run(ref):
-                    await self._jobs.ack(entry_id)
+                if await run(job.ref):
+                    await self._jobs.ack(job.entry)
             except RedisError:
                 log.warning("%s lost Redis; it resumes from where it was saved", key)
             except Exception:

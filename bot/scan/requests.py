@@ -12,7 +12,8 @@ from bot.scan import render
 from bot.services import Services
 from bot.slackkit.blockkit import Message, escape, link, notice
 from bot.slackkit.failures import SLACK_FAILURES, slack_error
-from bot.store.scans import ScanRecord, ScanState
+from bot.store.scans import ScanRecord
+from bot.workflow.scans import ScanState
 from checks.errors import AppNotFound, AttrsyncError, OktaError
 from checks.facts import Facts
 from checks.scan import described

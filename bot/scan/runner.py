@@ -17,8 +17,9 @@ from bot.scan.report import csv_document, csv_rows
 from bot.services import Services
 from bot.slackkit.blockkit import Message
 from bot.slackkit.failures import SLACK_FAILURES, slack_error
-from bot.store.runs import Lease, Leases
-from bot.store.scans import ScanRecord, ScanState
+from bot.store.runs import Lease, Leases, Ran
+from bot.store.scans import ScanRecord
+from bot.workflow.scans import ScanState
 from checks.errors import AttrsyncError
 from checks.rate_budget import background
 from checks.remediation.execute import LeaseLost
@@ -47,16 +48,13 @@ class ScanRunner:
             if not record.reported:  # the worker died between the end and the summary
                 await self._report(record, await self._reopened(record))
             return True
-        lease = await self._leases.acquire(scan_id, [f"scan:{record.app_id}"], self._worker)
-        if lease is None:
-            return False
-        async with self._leases.holding(lease):
-            try:
-                await self._scan(record, lease)
-            except LeaseLost:
-                log.warning("scan %s was taken over by another worker; stopped", scan_id)
-                return False
-        return True
+
+        async def work(lease: Lease) -> None:
+            await self._scan(record, lease)
+
+        scopes = [f"scan:{record.app_id}"]
+        ran = await self._leases.run(scan_id, scopes, self._worker, work, what=f"scan {scan_id}")
+        return ran is Ran.DONE
 
     async def _scan(self, record: ScanRecord, lease: Lease) -> None:
         services = self._services
@@ -77,14 +75,13 @@ class ScanRunner:
             expected = await self._scans.last_size(record.app_id)
 
             async def on_page(page: Page, tally: Tally) -> None:
-                rows = csv_rows(page.outcomes)
                 saved = await self._scans.save_page(
                     record.id,
                     lease.fence,
                     cursor=page.next_url,
                     tally=tally,
                     log_complete=app_scan.log_complete,
-                    rows=rows,
+                    affected=[o for o in page.outcomes if o.check is not None],
                 )
                 if not saved:
                     raise LeaseLost("another worker holds this scan now")
@@ -165,7 +162,7 @@ class ScanRunner:
 
     async def _upload_csv(self, record: ScanRecord) -> None:
         rows = await self._scans.rows(record.id)
-        content = csv_document(rows)
+        content = csv_document(csv_rows(rows))
         stamp = datetime.fromtimestamp(record.started, UTC).strftime("%Y%m%d-%H%M")
         try:
             await self._services.slack.files_upload_v2(

@@ -1,4 +1,4 @@
-"""Fix requests in Redis, moved only by the scripts here so that every process agrees.
+"""Fix requests in Redis, created and moved only by the workflow scripts (moves.py).
 
 Key families (under the installation's prefix): `approval:<id>` (hash: the record),
 `approvals:pending` (zset by expiry, for App Home and expiry), `approvals:attention` (zset of
@@ -21,81 +21,14 @@ from redis.asyncio import Redis
 
 from bot.store.codec import as_text
 from bot.store.keys import Keys
-from bot.workflow.fixes import EXPIRE, OPEN, Move, State
+from bot.store.moves import Where, Workflows
+from bot.workflow.fixes import EXPIRE, FIX, OPEN, State
+from bot.workflow.machine import Move
 from checks.remediation.model import Plan
 
 KEEP_FOR = 30 * 86400
 """Seconds a finished request stays readable (the audit stream keeps the history for good)."""
-JOBS_MAXLEN = 10_000
-"""The jobs stream is trimmed to about this many entries (acknowledged ones are history)."""
-GROUP = "workers"
 Clock = Callable[[], datetime]
-
-# Every script checks before it writes and makes the fallible writes (XADD to a key that may
-# be of the wrong type) first: Redis does not roll a script back, so nothing may fail after
-# the state has changed.
-
-# KEYS: approval, pending, attention, jobs, retry, lease ("" when unfenced).
-# ARGV: now, sources (comma-separated), to, id, lease value, enqueue, ack entry, retry at,
-# attention (add|remove|""), maxlen, group, then field/value pairs to set with the state.
-_MOVE = """
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return {'missing', ''} end
-local expired = false
-if state == 'PENDING' and tonumber(redis.call('HGET', KEYS[1], 'expires')) <= tonumber(ARGV[1]) then
-  redis.call('HSET', KEYS[1], 'state', 'EXPIRED')
-  redis.call('ZREM', KEYS[2], ARGV[4])
-  state, expired = 'EXPIRED', true
-end
-local allowed = false
-for source in string.gmatch(ARGV[2], '[^,]+') do
-  if state == source then allowed = true end
-end
-if not allowed then
-  if expired then return {'expired', state, redis.call('HGETALL', KEYS[1])} end
-  return {'refused', state, redis.call('HGETALL', KEYS[1])}
-end
-if KEYS[6] ~= '' and redis.call('GET', KEYS[6]) ~= ARGV[5] then
-  return {'fenced', state, redis.call('HGETALL', KEYS[1])}
-end
-if ARGV[6] == '1' then
-  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[10], '*', 'approval', ARGV[4])
-end
-if ARGV[7] ~= '' then redis.call('XACK', KEYS[4], ARGV[11], ARGV[7]) end
-if ARGV[8] ~= '' then redis.call('ZADD', KEYS[5], ARGV[8], ARGV[4]) end
-redis.call('HSET', KEYS[1], 'state', ARGV[3], unpack(ARGV, 12))
-if ARGV[3] ~= 'PENDING' then redis.call('ZREM', KEYS[2], ARGV[4]) end
-if ARGV[9] == 'add' then redis.call('ZADD', KEYS[3], ARGV[1], ARGV[4]) end
-if ARGV[9] == 'remove' then redis.call('ZREM', KEYS[3], ARGV[4]) end
-return {'moved', state, redis.call('HGETALL', KEYS[1])}
-"""
-
-# KEYS: offer link, new approval, pending. ARGV: new id, expires, keep seconds, approval key
-# prefix, open states (comma-separated), then the record's field/value pairs.
-_CREATE = """
-local existing = redis.call('GET', KEYS[1])
-if existing then
-  local state = redis.call('HGET', ARGV[4] .. existing, 'state')
-  for open in string.gmatch(ARGV[5], '[^,]+') do
-    if state == open then return {0, existing} end
-  end
-end
-redis.call('HSET', KEYS[2], unpack(ARGV, 6))
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
-return {1, ARGV[1]}
-"""
-
-# KEYS: retry, jobs. ARGV: now, maxlen, limit. Due retries go back on the stream.
-_PROMOTE = """
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
-for _, id in ipairs(due) do
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'approval', id)
-  redis.call('ZREM', KEYS[1], id)
-end
-return #due
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +95,7 @@ class Created:
 class Approvals:
     def __init__(self, redis: Redis, *, ttl: float, prefix: str, clock: Clock) -> None:
         self._redis = redis
+        self._workflows = Workflows(redis, prefix)
         self._clock = clock
         self._ttl = ttl
         self._keys = keys = Keys(prefix)
@@ -169,10 +103,10 @@ class Approvals:
         self._pending = keys.pending
         self._attention = keys.attention
         self.jobs = keys.jobs
-        self._retry = keys.retries
-        self._move = redis.register_script(_MOVE)
-        self._create = redis.register_script(_CREATE)
-        self._promote = redis.register_script(_PROMOTE)
+
+    def _where(self, approval_id: str, offer_id: str = "") -> Where:
+        link = self._keys.offer_request(offer_id) if offer_id else ""
+        return Where(self._key + approval_id, index=self._pending, link=link)
 
     async def create(
         self,
@@ -188,30 +122,25 @@ class Approvals:
         now = self._now()
         approval_id = secrets.token_urlsafe(12)
         expires = now + self._ttl
-        fields: dict[str, Any] = {
-            "state": State.PENDING.value,
-            "plan": plan.to_json(),
-            "digest": plan.digest(),
-            "requester": requester,
-            "channel": channel,
-            "thread_ts": thread_ts or "",
-            "created": now,
-            "expires": expires,
-            "bulk": bulk,
-        }
-        keep = int(self._ttl) + KEEP_FOR
-        args: list[Any] = [approval_id, expires, keep, self._key, ",".join(sorted(OPEN))]
-        for name, value in fields.items():
-            args += [name, value]
-        new, found = await self._create(
-            keys=[
-                self._keys.offer_request(offer_id),
-                self._key + approval_id,
-                self._pending,
-            ],
-            args=args,
+        new, found = await self._workflows.create(
+            FIX,
+            approval_id,
+            self._where(approval_id, offer_id),
+            prefix=self._key,
+            fields={
+                "plan": plan.to_json(),
+                "digest": plan.digest(),
+                "requester": requester,
+                "channel": channel,
+                "thread_ts": thread_ts or "",
+                "created": now,
+                "expires": expires,
+                "bulk": bulk,
+            },
+            keep=int(self._ttl) + KEEP_FOR,
+            score=expires,
         )
-        return Created(as_text(found), bool(new))
+        return Created(found, new)
 
     def _now(self) -> float:
         return self._clock().timestamp()
@@ -227,7 +156,7 @@ class Approvals:
     async def move(
         self,
         approval_id: str,
-        move: Move,
+        move: Move[State],
         *,
         lease: tuple[str, str] | None = None,
         entry: str = "",
@@ -237,37 +166,22 @@ class Approvals:
         """Make `move` if the request is in one of its source states (a PENDING request past
         its expiry is EXPIRED first). `lease` is (key, value) of the run's lease for a fenced
         move; `entry` the stream entry a finishing move acknowledges."""
-        if move.fenced and lease is None:
-            raise ValueError(f"moving to {move.to} needs the run's lease")
-        attention = {True: "add", False: "remove", None: ""}[move.attention]
-        args: list[Any] = [
-            self._now(),
-            ",".join(sorted(move.sources)) or "-",
-            move.to.value,
+        said = await self._workflows.move(
+            FIX,
+            move,
             approval_id,
-            lease[1] if lease else "",
-            "1" if move.enqueue else "0",
-            entry if move.ack else "",
-            f"{retry_at:.3f}" if move.retry and retry_at is not None else "",
-            attention,
-            JOBS_MAXLEN,
-            GROUP,
-        ]
-        for name, value in fields.items():
-            args += [name, value]
-        keys = [
-            self._key + approval_id,
-            self._pending,
-            self._attention,
-            self.jobs,
-            self._retry,
-            lease[0] if lease else "",
-        ]
-        outcome, found, *record = await self._move(keys=keys, args=args)
-        said = as_text(outcome)
-        approval = _record(approval_id, record[0]) if record else None
-        state = State(as_text(found)) if found else None
-        return Moved(said == "moved", state, approval, said == "expired", said == "fenced")
+            self._where(approval_id),
+            now=self._now(),
+            lease=lease,
+            entry=entry,
+            retry_at=retry_at,
+            fields=fields,
+        )
+        approval = Approval.from_redis(approval_id, said.fields) if said.fields else None
+        state = State(said.found) if said.found else None
+        return Moved(
+            said.moved, state, approval, said.outcome == "lapsed", said.outcome == "fenced"
+        )
 
     async def expire(self, approval_id: str) -> Moved:
         return await self.move(approval_id, EXPIRE)
@@ -289,22 +203,13 @@ class Approvals:
 
     async def promote_retries(self, limit: int = 10) -> int:
         """Put the stalled runs that are due again on the jobs stream."""
-        return int(
-            await self._promote(
-                keys=[self._retry, self.jobs], args=[self._now(), JOBS_MAXLEN, limit]
-            )
-        )
+        return await self._workflows.promote_retries(FIX, self._now(), limit)
 
     async def _states(
         self, ids: Sequence[Any], states: frozenset[State] | set[State]
     ) -> list[Approval]:
         found = await asyncio.gather(*(self.get(as_text(i)) for i in ids))
         return [a for a in found if a is not None and a.state in states]
-
-
-def _record(approval_id: str, flat: Sequence[Any]) -> Approval | None:
-    raw = dict(zip(flat[::2], flat[1::2], strict=True))
-    return Approval.from_redis(approval_id, raw) if raw else None
 
 
 def describe(approval: Approval) -> str:

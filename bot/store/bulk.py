@@ -1,40 +1,37 @@
 """Bulk fixes in Redis: `bulk:<id>` (hash: the record, with `a:<i>` naming the approval made
-for the i-th user), `bulk:<id>:users` (list of `user_id,login`), `bulk:<id>:outcomes` (CSV
-rows, one per user done) and `bulk-open:<scan>:<check>` (the open bulk fix of a scan's cause).
-
-    PENDING -> CANARY -> CONFIRM -> RUNNING -> DONE | STOPPED | FAILED
-    PENDING | CONFIRM -> REJECTED          CANARY -> FAILED | STOPPED
-
-Approving (PENDING -> CANARY, CONFIRM -> RUNNING) queues the bulk's job in the same script,
-which also checks that the canary is the one the approver was shown and, where the rest need
-another approver, that the confirmer did not approve the canary. The worker's moves and its
-record of each user are fenced by the bulk's lease.
+for the i-th user), `bulk:<id>:users` (list of `user_id,login`), `bulk:<id>:outcomes` (one
+JSON record per user done: the CSV is made only for the file) and `bulk-open:<scan>:<check>`
+(the open bulk fix of a scan's cause).
+The machine is workflow/bulk.py; its records are created and moved by store/moves.py.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from redis.asyncio import Redis
 
-from bot.store.approvals import JOBS_MAXLEN
-from bot.store.codec import as_text, pairs
+from bot import csvfile
+from bot.store.codec import as_text
 from bot.store.keys import Keys
+from bot.store.moves import Guards, Where, Workflows
+from bot.workflow.bulk import BULK, BulkState
+from bot.workflow.machine import Move
 
 KEEP_FOR = 30 * 86400
 
 
-# KEYS: bulk, users. ARGV: user id. The user goes first (the canary) while the bulk is PENDING;
-# `canary_changed` tells an approval that cannot say which canary it saw that it may not be
-# this one.
+# KEYS: bulk, users. ARGV: the state a canary may change in, user id. The user goes first
+# (the canary); `canary_changed` tells an approval that cannot say which canary it saw that it
+# may not be this one.
 _CANARY = """
 local state = redis.call('HGET', KEYS[1], 'state')
-if state ~= 'PENDING' then return state or '' end
-local prefix = ARGV[1] .. ','
+if state ~= ARGV[1] then return state or '' end
+local prefix = ARGV[2] .. ','
 for i, row in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
   if string.sub(row, 1, #prefix) == prefix then
     if i > 1 then
@@ -48,73 +45,7 @@ end
 return 'unknown'
 """
 
-
-class BulkState(StrEnum):
-    PENDING = "PENDING"
-    CANARY = "CANARY"
-    CONFIRM = "CONFIRM"
-    RUNNING = "RUNNING"
-    DONE = "DONE"
-    STOPPED = "STOPPED"
-    FAILED = "FAILED"
-    REJECTED = "REJECTED"
-
-    @property
-    def ended(self) -> bool:
-        return self in (BulkState.DONE, BulkState.STOPPED, BulkState.FAILED, BulkState.REJECTED)
-
-
-APPROVABLE = {BulkState.PENDING: BulkState.CANARY, BulkState.CONFIRM: BulkState.RUNNING}
-"""What an approval moves a bulk fix to: the canary, then the rest."""
-
-# KEYS: open link, bulk, users. ARGV: id, keep, then '--' separated: fields, users.
-_CREATE = """
-local existing = redis.call('GET', KEYS[1])
-if existing then
-  local state = redis.call('HGET', ARGV[3] .. existing, 'state')
-  if state and state ~= 'DONE' and state ~= 'STOPPED' and state ~= 'FAILED'
-     and state ~= 'REJECTED' then
-    return {0, existing}
-  end
-end
-local split = 0
-for i = 4, #ARGV do if ARGV[i] == '--' then split = i break end end
-redis.call('HSET', KEYS[2], unpack(ARGV, 4, split - 1))
-redis.call('RPUSH', KEYS[3], unpack(ARGV, split + 1))
-redis.call('EXPIRE', KEYS[2], ARGV[2])
-redis.call('EXPIRE', KEYS[3], ARGV[2])
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-return {1, ARGV[1]}
-"""
-
-# KEYS: bulk, jobs, lease ('' unfenced), users. ARGV: from (comma-separated), to, lease value,
-# enqueue (0|1), id, maxlen, canary (the user id that must be first, '' any), canary unchanged
-# (1: the canary first proposed), not by (the canary's approver may not be this user, ''
-# anyone), then field/value pairs. Returns the state found, 'canary' or 'same'. The canary is
-# checked here, not before: it may change between a read and the move.
-_MOVE = """
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return '' end
-local allowed = false
-for source in string.gmatch(ARGV[1], '[^,]+') do
-  if state == source then allowed = true end
-end
-if not allowed then return state end
-if KEYS[3] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[3] then return 'fenced' end
-if ARGV[7] ~= '' then
-  local first = redis.call('LINDEX', KEYS[4], 0) or ''
-  if string.sub(first, 1, #ARGV[7] + 1) ~= ARGV[7] .. ',' then return 'canary' end
-end
-if ARGV[8] == '1' and redis.call('HGET', KEYS[1], 'canary_changed') then return 'canary' end
-if ARGV[9] ~= '' and redis.call('HGET', KEYS[1], 'approver') == ARGV[9] then return 'same' end
-if ARGV[4] == '1' then
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', 'bulk', ARGV[5])
-end
-redis.call('HSET', KEYS[1], 'state', ARGV[2], unpack(ARGV, 10))
-return 'moved'
-"""
-
-# KEYS: bulk, outcomes, lease. ARGV: lease value, index done, outcome row, ok|failed|skipped.
+# KEYS: bulk, outcomes, lease. ARGV: lease value, index done, outcome, ok|failed|skipped.
 _RECORD = """
 if redis.call('GET', KEYS[3]) ~= ARGV[1] then return 0 end
 if tonumber(redis.call('HGET', KEYS[1], 'done') or '0') ~= tonumber(ARGV[2]) then return 1 end
@@ -130,6 +61,35 @@ return 1
 class Target:
     user_id: str
     login: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserDone:
+    """What a bulk fix did for one of its users, as its file says it."""
+
+    login: str
+    user_id: str
+    said: str
+    """fixed, already fine, skipped or failed."""
+    detail: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "login": self.login,
+                "user_id": self.user_id,
+                "said": self.said,
+                "detail": self.detail,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, row: str) -> UserDone:
+        if not row.startswith("{"):  # kept as a CSV record, once
+            return cls(*csvfile.parse(row))
+        data = json.loads(row)
+        return cls(data["login"], data["user_id"], data["said"], data["detail"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,8 +161,7 @@ class Bulks:
     def __init__(self, redis: Redis, prefix: str) -> None:
         self._redis = redis
         self._keys = Keys(prefix)
-        self._create = redis.register_script(_CREATE)
-        self._move = redis.register_script(_MOVE)
+        self._workflows = Workflows(redis, prefix)
         self._record = redis.register_script(_RECORD)
         self._canary = redis.register_script(_CANARY)
 
@@ -230,16 +189,22 @@ class Bulks:
             "channel": channel,
             "thread_ts": thread_ts,
             "requester": requester,
-            "state": BulkState.PENDING.value,
             "total": str(len(targets)),
         }
-        keys = self._keys
-        users = [f"{t.user_id},{t.login}" for t in targets]
-        created, found = await self._create(
-            keys=[keys.bulk_open(scan_id, check), keys.bulk(bulk_id), keys.bulk_users(bulk_id)],
-            args=[bulk_id, KEEP_FOR, keys.bulk(""), *pairs(fields), "--", *users],
+        new, found = await self._workflows.create(
+            BULK,
+            bulk_id,
+            self._where(bulk_id, scan_id, check),
+            prefix=self._keys.bulk(""),
+            fields=fields,
+            keep=KEEP_FOR,
+            items=[f"{t.user_id},{t.login}" for t in targets],
         )
-        return BulkCreated(as_text(found), bool(created))
+        return BulkCreated(found, new)
+
+    def _where(self, bulk_id: str, scan_id: str = "", check: str = "") -> Where:
+        link = self._keys.bulk_open(scan_id, check) if scan_id else ""
+        return Where(self._keys.bulk(bulk_id), link=link, items=self._keys.bulk_users(bulk_id))
 
     async def get(self, bulk_id: str) -> BulkRecord | None:
         raw = await self._redis.hgetall(self._keys.bulk(bulk_id))
@@ -249,9 +214,9 @@ class Bulks:
         raw = await self._redis.lrange(self._keys.bulk_users(bulk_id), 0, -1)
         return [Target(*as_text(row).split(",", 1)) for row in raw]
 
-    async def outcomes(self, bulk_id: str) -> list[str]:
+    async def outcomes(self, bulk_id: str) -> list[UserDone]:
         raw = await self._redis.lrange(self._keys.bulk_outcomes(bulk_id), 0, -1)
-        return [as_text(row) for row in raw]
+        return [UserDone.from_json(as_text(row)) for row in raw]
 
     async def note(self, bulk_id: str, **fields: str) -> None:
         await self._redis.hset(self._keys.bulk(bulk_id), mapping=dict[Any, Any](fields))
@@ -266,49 +231,51 @@ class Bulks:
     async def move(
         self,
         bulk_id: str,
-        sources: Sequence[BulkState],
-        to: BulkState,
+        move: Move[BulkState],
         *,
         lease: tuple[str, str] | None = None,
-        enqueue: bool = False,
         fields: Mapping[str, str] | None = None,
         canary: str | None = None,
         canary_unchanged: bool = False,
         not_by: str | None = None,
     ) -> str:
-        """Move if the bulk is in one of `sources`: "moved", "fenced", or the state found;
-        "canary" unless its canary is the user `canary` names (or, `canary_unchanged`, the
-        one first proposed); "same" if `not_by` approved its canary."""
-        lock, value = lease or ("", "")
-        keys = [self._keys.bulk(bulk_id), self._keys.jobs, lock, self._keys.bulk_users(bulk_id)]
-        args = [
-            ",".join(s.value for s in sources),
-            to.value,
-            value,
-            "1" if enqueue else "0",
+        """Make `move`: "moved", "fenced", or the state found that forbids it; "canary" unless
+        its canary is the user `canary` names (or, `canary_unchanged`, the one first
+        proposed); "same" if `not_by` approved its canary. The canary is checked in the move,
+        not before: it may change between a read and the move."""
+        guards = Guards(
+            first=canary or "",
+            unflagged="canary_changed" if canary_unchanged else "",
+            not_by=("approver", not_by) if not_by else ("", ""),
+        )
+        said = await self._workflows.move(
+            BULK,
+            move,
             bulk_id,
-            JOBS_MAXLEN,
-            canary or "",
-            "1" if canary_unchanged else "0",
-            not_by or "",
-            *pairs(fields or {}),
-        ]
-        return as_text(await self._move(keys=keys, args=args))
+            self._where(bulk_id),
+            lease=lease,
+            guards=guards,
+            fields=fields,
+        )
+        named = {"first": "canary", "unflagged": "canary", "not_by": "same"}
+        if said.outcome in ("moved", "fenced"):
+            return said.outcome
+        return named.get(said.outcome) or (said.found or "")
 
     async def record(
-        self, bulk_id: str, lease: tuple[str, str], index: int, row: str, kind: str
+        self, bulk_id: str, lease: tuple[str, str], index: int, done: UserDone, kind: str
     ) -> bool:
         """Count the index-th user's outcome once (a resumed run may record it again: the
         second time is a no-op). False when the lease is no longer ours."""
         lock, value = lease
         keys = [self._keys.bulk(bulk_id), self._keys.bulk_outcomes(bulk_id), lock]
-        return bool(await self._record(keys=keys, args=[value, index, row, kind]))
+        return bool(await self._record(keys=keys, args=[value, index, done.to_json(), kind]))
 
     async def choose_canary(self, bulk_id: str, user_id: str) -> str:
         """Make one of the bulk's users its canary: "moved", "unknown" (not one of its users)
         or the state that forbids it (only a PENDING bulk's canary can change)."""
         keys = [self._keys.bulk(bulk_id), self._keys.bulk_users(bulk_id)]
-        return as_text(await self._canary(keys=keys, args=[user_id]))
+        return as_text(await self._canary(keys=keys, args=[BULK.initial.value, user_id]))
 
     async def request_stop(self, bulk_id: str, who: str) -> BulkState | None:
         record = await self.get(bulk_id)

@@ -10,19 +10,18 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from bot.store.approvals import GROUP
 from bot.store.codec import as_text
 from bot.store.keys import Keys
+from bot.store.moves import GROUP
 
 
 @dataclass(frozen=True, slots=True)
 class Job:
     entry: str
-    approval_id: str
-    scan_id: str = ""
-    """Set instead of approval_id for a scan's job."""
-    bulk_id: str = ""
-    """Set instead of approval_id for a bulk fix's job."""
+    kind: str
+    """The machine whose record it runs (workflow/machine.py: approval, scan, bulk)."""
+    ref: str
+    """That record's id."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,17 +67,10 @@ class Jobs:
 
 def _jobs(entries: Any) -> list[Job]:
     # A trimmed entry still pending comes back without fields: its job names nothing.
-    return [
-        Job(
-            as_text(entry),
-            _field(fields, "approval"),
-            _field(fields, "scan"),
-            _field(fields, "bulk"),
-        )
-        for entry, fields in entries
-    ]
+    return [Job(as_text(entry), *_kind_and_ref(fields)) for entry, fields in entries]
 
 
-def _field(fields: Any, name: str) -> str:
-    found = (fields or {}).get(name.encode()) or (fields or {}).get(name)
-    return as_text(found) if found else ""
+def _kind_and_ref(fields: Any) -> tuple[str, str]:
+    for kind, ref in (fields or {}).items():
+        return as_text(kind), as_text(ref)
+    return "", ""

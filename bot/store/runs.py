@@ -14,8 +14,9 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from enum import StrEnum
 from typing import Any
 
 from redis.asyncio import Redis
@@ -88,6 +89,15 @@ class Lease:
         await self._redis.eval(_RELEASE, len(self.keys), *self.keys, self.value)
 
 
+class Ran(StrEnum):
+    """How a leased run went: done (or nothing left to do), busy (someone else holds one of
+    its scopes), lost (its lease went to another worker half-way)."""
+
+    DONE = "done"
+    BUSY = "busy"
+    LOST = "lost"
+
+
 class Leases:
     def __init__(self, redis: Redis, prefix: str, *, ttl_ms: int) -> None:
         self._redis = redis
@@ -103,6 +113,28 @@ class Leases:
             keys=[*keys, self._keys.fence], args=[approval_id, worker, self.ttl_ms]
         )
         return Lease(self._redis, keys, as_text(value), self.ttl_ms) if got else None
+
+    async def run(
+        self,
+        run_id: str,
+        scopes: Sequence[str],
+        worker: str,
+        work: Callable[[Lease], Awaitable[None]],
+        *,
+        what: str,
+    ) -> Ran:
+        """Do `work` under the run's lease, renewed while it goes on and released after; a
+        work that finds its lease lost stops there (the holder goes on from the journal)."""
+        lease = await self.acquire(run_id, scopes, worker)
+        if lease is None:
+            return Ran.BUSY
+        async with self.holding(lease):
+            try:
+                await work(lease)
+            except LeaseLost:
+                log.warning("%s was taken over by another worker; stopped", what)
+                return Ran.LOST
+        return Ran.DONE
 
     @asynccontextmanager
     async def holding(self, lease: Lease) -> AsyncIterator[Lease]:

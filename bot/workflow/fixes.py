@@ -4,15 +4,17 @@
                            RUNNING <-> STALLED   (a step that must finish keeps failing)
     PENDING -> REJECTED | EXPIRED | WITHDRAWN
 
-Each move is one Redis script (store.py) that checks the state, makes the move and does the
-side effects it implies, all at once: approving queues the job, finishing acknowledges it,
-stalling schedules the retry and raises the alert.
+Each move is made by the one move script of store/moves.py, which checks the state, makes
+the move and does the side effects it implies, all at once: approving queues the job,
+finishing acknowledges it, stalling schedules the retry and raises the alert. A PENDING
+request past its expiry lapses to EXPIRED before any move is judged.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from bot.workflow.machine import Machine, Move
 
 
 class State(StrEnum):
@@ -27,46 +29,53 @@ class State(StrEnum):
     WITHDRAWN = "WITHDRAWN"
 
 
-FINAL = frozenset({State.DONE, State.FAILED, State.REJECTED, State.EXPIRED, State.WITHDRAWN})
-OPEN = frozenset(State) - FINAL
-
-
-@dataclass(frozen=True, slots=True)
-class Move:
-    """One allowed transition: from which states, to which, by whom, and what it implies."""
-
-    sources: frozenset[State]
-    to: State
-    by: str
-    enqueue: bool = False
-    """Put the job on the workers' stream."""
-    ack: bool = False
-    """Acknowledge the job that was running it."""
-    retry: bool = False
-    """Schedule the job to run again later (and keep the request on the attention list)."""
-    attention: bool | None = None
-    """True puts the request on the attention list (App Home), False takes it off."""
-    fenced: bool = False
-    """Only the worker holding the run's lease may make it."""
-
-
-APPROVE = Move(frozenset({State.PENDING}), State.APPROVED, "an approver", enqueue=True)
-REJECT = Move(frozenset({State.PENDING}), State.REJECTED, "an approver or the requester")
-EXPIRE = Move(frozenset(), State.EXPIRED, "attrsync, once the request is past its expiry")
-WITHDRAW = Move(frozenset({State.PENDING}), State.WITHDRAWN, "attrsync, when Slack lost the post")
-START = Move(frozenset({State.APPROVED, State.STALLED}), State.RUNNING, "the worker", fenced=True)
+_WORKER = "the worker"
+APPROVE = Move("approve", frozenset({State.PENDING}), State.APPROVED, "an approver", enqueue=True)
+REJECT = Move("reject", frozenset({State.PENDING}), State.REJECTED, "an approver or the requester")
+EXPIRE = Move("expire", frozenset(), State.EXPIRED, "attrsync, once the request is past its expiry")
+"""Made only by the lapse: no state is a source of it."""
+WITHDRAW = Move(
+    "withdraw", frozenset({State.PENDING}), State.WITHDRAWN, "attrsync, when Slack lost the post"
+)
+START = Move(
+    "start", frozenset({State.APPROVED, State.STALLED}), State.RUNNING, _WORKER, fenced=True
+)
 FINISH = Move(
-    frozenset({State.RUNNING}), State.DONE, "the worker", ack=True, attention=False, fenced=True
+    "finish",
+    frozenset({State.RUNNING}),
+    State.DONE,
+    _WORKER,
+    ack=True,
+    attention=False,
+    fenced=True,
 )
 FAIL = Move(
-    frozenset({State.RUNNING}), State.FAILED, "the worker", ack=True, attention=False, fenced=True
+    "fail",
+    frozenset({State.RUNNING}),
+    State.FAILED,
+    _WORKER,
+    ack=True,
+    attention=False,
+    fenced=True,
 )
 STALL = Move(
+    "stall",
     frozenset({State.RUNNING}),
     State.STALLED,
-    "the worker",
+    _WORKER,
     ack=True,
     retry=True,
     attention=True,
     fenced=True,
 )
+
+FIX = Machine(
+    kind="approval",
+    states=State,
+    initial=State.PENDING,
+    final=frozenset({State.DONE, State.FAILED, State.REJECTED, State.EXPIRED, State.WITHDRAWN}),
+    moves=(APPROVE, REJECT, EXPIRE, WITHDRAW, START, FINISH, FAIL, STALL),
+    lapse=State.EXPIRED,
+)
+FINAL = FIX.final
+OPEN = FIX.open
