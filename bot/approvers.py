@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from bot.services import Services
-from bot.slackkit.failures import SLACK_FAILURES, slack_error
+from bot.slackkit.posting import Failed, sent
 from checks.errors import AttrsyncError
 
 GROUP_CACHE_SECONDS = 300
@@ -51,12 +51,10 @@ async def _group_members(services: Services, group: str) -> set[str]:
     cached = await services.store.group_members(group)
     if cached is not None:
         return cached
-    try:
-        answer = await services.slack.usergroups_users_list(usergroup=group)
-    except SLACK_FAILURES as exc:
-        error = slack_error(exc)
-        log.warning("cannot read user group %s: %s", group, error)
-        raise ApproverCheckFailed(f"Slack refused to list user group {group} ({error}).") from None
+    listed = services.slack.usergroups_users_list(usergroup=group)
+    answer = await sent(listed, log, f"cannot read user group {group}")
+    if isinstance(answer, Failed):
+        raise ApproverCheckFailed(f"Slack refused to list user group {group} ({answer.error}).")
     members = [str(u) for u in answer.get("users") or []]
     await services.store.remember_group(group, members, GROUP_CACHE_SECONDS)
     return set(members)

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slackkit.blockkit import escape
-from bot.slackkit.failures import SLACK_FAILURES, slack_error
+from bot.slackkit.posting import sent
 from bot.store.approvals import Approval, describe
 from bot.store.audit import AuditTrail
 from bot.store.bulk import BulkRecord
@@ -90,7 +90,9 @@ class Audit:
             f"attrsync {entry['event']}: `{entry['fix']}` for {escape(entry['user'])} in "
             f"{escape(entry['app'])} by {who}" + (f" — {escape(result)}" if result else "")
         )
-        try:
-            await self._slack.chat_postMessage(channel=self._channel, text=text)
-        except SLACK_FAILURES as exc:  # the stream has it; the channel is a convenience
-            log.warning("audit channel refused the entry: %s", slack_error(exc))
+        # The stream has it; the channel is a convenience.
+        await sent(
+            self._slack.chat_postMessage(channel=self._channel, text=text),
+            log,
+            "audit channel refused the entry",
+        )

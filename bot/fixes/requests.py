@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
 from bot.approvers import refusal
 from bot.fixes.render import approval_request, manual_fix
 from bot.services import Services
 from bot.slackkit.blockkit import Message, escape, notice
-from bot.slackkit.failures import SLACK_FAILURES, slack_error
 from bot.slackkit.plans import plan_details
+from bot.slackkit.posting import Failed, sent
 from bot.store.approvals import Approval, Moved
 from bot.store.diagnoses import FixOffer
 from bot.workflow.fixes import APPROVE, REJECT, WITHDRAW, State
@@ -17,7 +19,7 @@ from bot.workflow.machine import Move
 from checks.errors import AttrsyncError
 from checks.facts import Facts
 from checks.registry import CHECK_BY_ID
-from checks.remediation.model import NotAutomatable, NothingToDo
+from checks.remediation.model import NotAutomatable, NothingToDo, Plan
 from checks.remediation.registry import plan_fix
 
 PLANNING_SECONDS = 30
@@ -64,24 +66,30 @@ async def _request(
         return notice("The request vanished from Redis; ask for the fix again.")
     if not created.new:
         return await _already_open(services, approval)
-    try:
-        # What does not fit in the request goes first: no Approve button is ever shown for
-        # calls an approver could not read in full.
-        for details in plan_details(plan):
-            await services.slack.chat_postMessage(
-                channel=offer.channel, thread_ts=thread_ts, **details.payload()
-            )
-        posted = await services.slack.chat_postMessage(
-            channel=offer.channel, thread_ts=thread_ts, **approval_request(approval).payload()
-        )
-    except SLACK_FAILURES:
-        # Nobody can see or approve a request that was never posted: take it back.
+    posted = await sent(_post_request(services, plan, approval, offer.channel, thread_ts))
+    if isinstance(posted, Failed):
+        # Nobody can see or approve a request that was never posted: take it back, and let
+        # the click's answer say why.
         withdrawn = await services.approvals.move(approval.id, WITHDRAW, result="Slack refused")
         await services.audit.record("withdrawn", withdrawn.approval or approval, actor="attrsync")
-        raise
+        raise posted.cause
     await services.approvals.note(approval, message_ts=str(posted["ts"]))
     await services.audit.record("requested", approval, actor=clicker)
     return notice("Approval requested in the thread; an approver has to approve it.")
+
+
+async def _post_request(
+    services: Services, plan: Plan, approval: Approval, channel: str, thread_ts: str
+) -> AsyncSlackResponse:
+    # What does not fit in the request goes first: no Approve button is ever shown for
+    # calls an approver could not read in full.
+    for details in plan_details(plan):
+        await services.slack.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, **details.payload()
+        )
+    return await services.slack.chat_postMessage(
+        channel=channel, thread_ts=thread_ts, **approval_request(approval).payload()
+    )
 
 
 async def _manual(services: Services, offer: FixOffer, offer_id: str, why: str | None) -> Message:
@@ -105,13 +113,13 @@ async def _manual(services: Services, offer: FixOffer, offer_id: str, why: str |
 async def _already_open(services: Services, approval: Approval) -> Message:
     where = "in the thread"
     if approval.message_ts:
-        try:
-            found = await services.slack.chat_getPermalink(
+        found = await sent(
+            services.slack.chat_getPermalink(
                 channel=approval.channel, message_ts=approval.message_ts
             )
+        )
+        if not isinstance(found, Failed):  # else the plain words still say where
             where = f"<{found['permalink']}|in the thread>"
-        except SLACK_FAILURES:
-            pass  # the plain words still say where
     state = approval.state.value.lower()
     return notice(f"This fix was requested already ({state}); see the request {where}.")
 
@@ -178,9 +186,10 @@ async def show(services: Services, approval: Approval) -> None:
     """Bring the request message in the thread up to date with the approval's state."""
     if not approval.message_ts:
         return
-    try:
-        await services.slack.chat_update(
+    await sent(
+        services.slack.chat_update(
             channel=approval.channel, ts=approval.message_ts, **approval_request(approval).payload()
-        )
-    except SLACK_FAILURES as exc:
-        log.warning("could not update the approval message: %s", slack_error(exc))
+        ),
+        log,
+        "could not update the approval message",
+    )

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.exceptions import RedisError
-from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.reports import render
 from bot.services import Services
 from bot.slackkit.blockkit import Message, escape, notice
-from bot.slackkit.failures import REDIS_DOWN, SLACK_FAILURES, slack_error
+from bot.slackkit.failures import REDIS_DOWN
+from bot.slackkit.posting import Failed, sent
 from bot.store.diagnoses import Earlier, FixOffer
 from checks.diagnose import diagnose
 from checks.errors import AttrsyncError, OktaError
@@ -94,7 +94,7 @@ async def _diagnose_and_post(
                 cache=None if asked.recheck else services.store.facts,
             )
         )
-        permalink = (await post_report(services, asked, report)).permalink
+        posted = await sent(post_report(services, asked, report), log, "slack refused the report")
     except AttrsyncError as exc:
         await _release(services, claim)
         await reply(notice(escape(_what_to_do(exc))))
@@ -103,13 +103,12 @@ async def _diagnose_and_post(
         log.warning("redis unreachable while answering", exc_info=True)
         await reply(notice(REDIS_DOWN))
         return
-    except SLACK_FAILURES as exc:
-        log.warning("slack refused the report: %s", slack_error(exc))
+    if isinstance(posted, Failed):
         await _release(services, claim)
-        await reply(notice(f"Slack refused the report ({slack_error(exc)})."))
+        await reply(notice(f"Slack refused the report ({posted.error})."))
         return
     with contextlib.suppress(RedisError):  # the report is out; these only help later
-        await _remember(services, asked, report, claim, permalink)
+        await _remember(services, asked, report, claim, posted.permalink)
 
 
 async def _remember(
@@ -167,36 +166,38 @@ async def post_report(
     }
     rendered = render.report(report, asked=asked.text, requester=asked.requester, fix_ids=offers)
     slack = services.slack
-    try:
-        posted = await slack.chat_postMessage(
+    posted = await sent(
+        slack.chat_postMessage(
             channel=asked.channel,
             thread_ts=asked.thread_ts,
             metadata=metadata,
             **rendered.report.payload(),
         )
-    except SlackApiError as exc:
-        if exc.response.get("error") not in _CANNOT_POST or not asked.response_url:
-            raise
+    )
+    if isinstance(posted, Failed):
+        if posted.error not in _CANNOT_POST or not asked.response_url:
+            raise posted.cause
         # Not a member of the channel: the slash command's response_url can still post there
         # (without a thread to continue in, so the overflow follows as messages of its own).
         webhook = AsyncWebhookClient(asked.response_url, session=slack.session)
         for message in (rendered.report, *rendered.thread):
-            sent = await webhook.send_dict({"response_type": "in_channel", **message.payload()})
-            if sent.status_code != 200:
-                raise
+            said = await webhook.send_dict({"response_type": "in_channel", **message.payload()})
+            if said.status_code != 200:
+                raise posted.cause
         return Posted("", "")
     ts = str(posted["ts"])
     # The report is out: from here a Slack failure loses a detail, never the answer (and
     # is not "Slack refused the report", after which asking again would post it twice).
-    try:
-        for message in rendered.thread:
-            await slack.chat_postMessage(channel=asked.channel, thread_ts=ts, **message.payload())
-    except SLACK_FAILURES as exc:
-        log.warning("the report's thread could not be posted: %s", slack_error(exc))
-    try:
-        link = await slack.chat_getPermalink(channel=asked.channel, message_ts=ts)
-    except SLACK_FAILURES as exc:
-        log.warning("no permalink for the report: %s", slack_error(exc))
+    for message in rendered.thread:
+        threaded = slack.chat_postMessage(channel=asked.channel, thread_ts=ts, **message.payload())
+        if isinstance(await sent(threaded, log, "the report's thread could not be posted"), Failed):
+            break
+    link = await sent(
+        slack.chat_getPermalink(channel=asked.channel, message_ts=ts),
+        log,
+        "no permalink for the report",
+    )
+    if isinstance(link, Failed):
         return Posted(ts, "")
     return Posted(ts, str(link.get("permalink") or ""))
 

@@ -3,7 +3,6 @@ takes the scan over. The answers are one sentence, for the person who asked or c
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
 from redis.exceptions import RedisError
@@ -11,7 +10,7 @@ from redis.exceptions import RedisError
 from bot.scan import render
 from bot.services import Services
 from bot.slackkit.blockkit import Message, escape, link, notice
-from bot.slackkit.failures import SLACK_FAILURES, slack_error
+from bot.slackkit.posting import Failed, sent
 from bot.store.scans import ScanRecord
 from bot.workflow.scans import ScanState
 from checks.errors import AppNotFound, AttrsyncError, OktaError
@@ -55,8 +54,7 @@ async def request_scan(services: Services, app_query: str, channel: str, request
         )
     except RedisError:
         failed = render.failed(app.label, "attrsync could not queue it (Redis is unreachable).")
-        with contextlib.suppress(*SLACK_FAILURES):
-            await services.slack.chat_update(channel=channel, ts=ts, **failed.payload())
+        await sent(services.slack.chat_update(channel=channel, ts=ts, **failed.payload()))
         raise
     if not started.new:  # another request won the race between our look and our start
         other = await scans.get(started.scan_id)
@@ -80,12 +78,13 @@ async def stop_scan(services: Services, scan_id: str, who: str) -> Message:
 
 async def _already(services: Services, running: ScanRecord) -> Message:
     label = escape(running.app_label)
-    try:
-        found = await services.slack.chat_getPermalink(
-            channel=running.channel, message_ts=running.message_ts
-        )
-        where = link(str(found["permalink"]), "its progress")
-    except SLACK_FAILURES as exc:
-        log.warning("no permalink for a running scan: %s", slack_error(exc))
+    found = await sent(
+        services.slack.chat_getPermalink(channel=running.channel, message_ts=running.message_ts),
+        log,
+        "no permalink for a running scan",
+    )
+    if isinstance(found, Failed):
         where = f"its progress in <#{running.channel}>"
+    else:
+        where = link(str(found["permalink"]), "its progress")
     return notice(f"A scan of {label} is already running: see {where}.")

@@ -20,8 +20,8 @@ from redis.exceptions import RedisError
 
 from bot.reports.answers import Asked, post_report
 from bot.services import Services
-from bot.slackkit.failures import SLACK_FAILURES, slack_error
 from bot.slackkit.ids import TRIAGE_METADATA
+from bot.slackkit.posting import Failed, sent
 from bot.store.triage import Delivered, Post
 from bot.watch import render
 from bot.watch.triggers import (
@@ -372,13 +372,15 @@ class Triage:
             requester="",
         )
         metadata = {"event_type": TRIAGE_METADATA, "event_payload": {"key": key}}
-        try:
-            posted = await post_report(self._services, asked, report, metadata)
-        except SLACK_FAILURES as exc:
-            log.warning("triage could not post its report: %s", slack_error(exc))
+        posted = await sent(
+            post_report(self._services, asked, report, metadata),
+            log,
+            "triage could not post its report",
+        )
+        if isinstance(posted, Failed):
             self._services.metrics.triage_posts.labels(kind="refused").inc()
             await self._store.release(user_id, app_id, cause, owner)
-            raise NotPosted from exc
+            raise NotPosted from posted.cause
         self._services.metrics.triage_posts.labels(kind="report").inc()
         post = Post(channel, posted.ts, report.verdict.summary)
         await self._reported(user_id, app_id, cause, owner, post)
@@ -392,13 +394,15 @@ class Triage:
     async def _read_back(self, channel: str, key: str) -> str | None:
         """The ts of triage's report `key` among the channel's latest messages, if it is out
         (the newest READ_BACK, not "since the claim": Slack's clock is not this one)."""
-        try:
-            found = await self._services.slack.conversations_history(
+        found = await sent(
+            self._services.slack.conversations_history(
                 channel=channel, include_all_metadata=True, limit=READ_BACK
-            )
-        except SLACK_FAILURES as exc:
-            log.warning("triage could not read back its channel: %s", slack_error(exc))
-            raise NotPosted from exc
+            ),
+            log,
+            "triage could not read back its channel",
+        )
+        if isinstance(found, Failed):
+            raise NotPosted from found.cause
         for message in found.get("messages") or []:
             meta = message.get("metadata") if isinstance(message, dict) else None
             payload = meta.get("event_payload") if isinstance(meta, dict) else None
@@ -429,13 +433,13 @@ class Triage:
         message = render.burst(app_id, await self._label(app_id), cause, summary, count)
         slack = self._services.slack
         known = await self._store.summary(app_id, cause)
-        try:
-            if known is not None:
-                await slack.chat_update(channel=known.channel, ts=known.ts, **message.payload())
-                return True
-            posted = await slack.chat_postMessage(channel=channel, **message.payload())
-        except SLACK_FAILURES as exc:
-            log.warning("triage could not post its summary: %s", slack_error(exc))
+        refused = "triage could not post its summary"
+        if known is not None:
+            updated = slack.chat_update(channel=known.channel, ts=known.ts, **message.payload())
+            return not isinstance(await sent(updated, log, refused), Failed)
+        new = slack.chat_postMessage(channel=channel, **message.payload())
+        posted = await sent(new, log, refused)
+        if isinstance(posted, Failed):
             return False
         self._services.metrics.triage_posts.labels(kind="burst").inc()
         post = Post(channel, str(posted["ts"]), summary)
@@ -459,13 +463,13 @@ class Triage:
         if await self._store.summary(failed.app_id, failed.cause) is not None:
             return
         message = render.app_failure(failed.cause, failed.app_id, failed.app_label, failed.reason)
-        try:
-            posted = await self._services.slack.chat_postMessage(
-                channel=channel, **message.payload()
-            )
-        except SLACK_FAILURES as exc:
-            log.warning("triage could not post an app's failure: %s", slack_error(exc))
-            raise NotPosted from exc
+        posted = await sent(
+            self._services.slack.chat_postMessage(channel=channel, **message.payload()),
+            log,
+            "triage could not post an app's failure",
+        )
+        if isinstance(posted, Failed):
+            raise NotPosted from posted.cause
         self._services.metrics.triage_posts.labels(kind="app").inc()
         post = Post(channel, str(posted["ts"]), failed.reason)
         await self._store.remember_summary(failed.app_id, failed.cause, post, BURST_WINDOW)
@@ -476,12 +480,9 @@ class Triage:
         for post in await self._store.resolve(user_id, app_id):
             if not post.ts:
                 continue
-            try:
-                await self._services.slack.chat_update(
-                    channel=post.channel, ts=post.ts, **render.resolved(post.summary).payload()
-                )
-            except SLACK_FAILURES as exc:
-                log.warning("triage could not mark a report resolved: %s", slack_error(exc))
+            resolved = render.resolved(post.summary).payload()
+            updated = self._services.slack.chat_update(channel=post.channel, ts=post.ts, **resolved)
+            await sent(updated, log, "triage could not mark a report resolved")
 
     def _now(self) -> float:
         return self._services.clock().timestamp()

@@ -15,7 +15,7 @@ from bot.fixes.render import home_view
 from bot.services import Services
 from bot.slack.listeners.payloads import field
 from bot.slackkit.blockkit import Message
-from bot.slackkit.failures import SLACK_FAILURES, slack_error
+from bot.slackkit.posting import sent
 
 MAX_HOME_BLOCKS = 100
 """Slack's limit for a Home tab view."""
@@ -50,10 +50,8 @@ async def publish_home(services: Services, user: str, notice: Message | None = N
     if notice is not None:
         on_top = [*notice.payload()["blocks"], DividerBlock().to_dict()]
         view["blocks"] = [*on_top, *_blocks(view)][:MAX_HOME_BLOCKS]
-    try:
-        await services.slack.views_publish(user_id=user, view=view)
-    except SLACK_FAILURES as exc:
-        log.warning("could not publish App Home for %s: %s", user, slack_error(exc))
+    published = services.slack.views_publish(user_id=user, view=view)
+    await sent(published, log, f"could not publish App Home for {user}")
 
 
 async def _home(services: Services, user: str) -> dict[str, Any]:

@@ -20,11 +20,11 @@ from bot.slack.guess import AppGuess, candidates, guess_app, guess_attribute
 from bot.slack.listeners.payloads import field
 from bot.slack.modal import diagnose_modal, is_menu, submitted_value
 from bot.slackkit.blockkit import Message, notice
-from bot.slackkit.failures import SLACK_FAILURES, slack_error
 from bot.slackkit.ids import MODAL_APP as APP
 from bot.slackkit.ids import MODAL_ATTRIBUTE as ATTRIBUTE
 from bot.slackkit.ids import MODAL_USER as USER
 from bot.slackkit.ids import SHORTCUT
+from bot.slackkit.posting import Failed, sent
 from checks import parse
 from checks.errors import AttrsyncError, OktaError
 from checks.facts import quoted
@@ -56,10 +56,8 @@ class MessageShortcut:
         text = field(message, "text") or ""
         where = json.dumps({"channel": channel, "thread": field(message, "thread_ts") or ts})
         view = await self._modal(text, field(message, "user"), where)
-        try:
-            await client.views_open(trigger_id=trigger, view=view)
-        except SLACK_FAILURES as exc:
-            log.warning("could not open the diagnose modal: %s", slack_error(exc))
+        opened = client.views_open(trigger_id=trigger, view=view)
+        await sent(opened, log, "could not open the diagnose modal")
 
     async def submitted(
         self, ack: AsyncAck, view: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
@@ -128,10 +126,12 @@ class MessageShortcut:
         )
 
     async def _email(self, author: str) -> str | None:
-        try:
-            found = await self.services.slack.users_info(user=author)
-        except SLACK_FAILURES as exc:
-            log.warning("no Slack profile for a message's author: %s", slack_error(exc))
+        found = await sent(
+            self.services.slack.users_info(user=author),
+            log,
+            "no Slack profile for a message's author",
+        )
+        if isinstance(found, Failed):
             return None
         return field(found.data, "user", "profile", "email")
 
