@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from bot import csvfile
 from bot.bulk.requests import show_bulk
 from bot.services import Services
-from bot.slackkit.failures import SLACK_FAILURES, slack_error
+from bot.slackkit.posting import sent
 from bot.store.approvals import Approval
 from bot.store.bulk import BulkRecord, Target, UserDone
 from bot.store.runs import Lease, Leases, Ran
@@ -204,10 +204,9 @@ class BulkRunner:
         await self._upload(ended)
 
     async def _show(self, record: BulkRecord) -> None:
-        try:
-            await show_bulk(self._services, record)
-        except SLACK_FAILURES as exc:
-            log.warning("could not update the bulk fix's message: %s", slack_error(exc))
+        await sent(
+            show_bulk(self._services, record), log, "could not update the bulk fix's message"
+        )
 
     async def _upload(self, record: BulkRecord) -> None:
         rows = [
@@ -215,17 +214,15 @@ class BulkRunner:
             for done in await self._bulks.outcomes(record.id)
         ]
         counts = f"{record.ok} fixed, {record.skipped} skipped, {record.failed} failed."
-        try:
-            await self._services.slack.files_upload_v2(
-                channel=record.channel,
-                thread_ts=record.thread_ts,
-                content=csvfile.document(OUTCOME_HEADER, rows),
-                filename=f"attrsync-bulk-{record.fix_id}-{record.id}.csv",
-                title=f"Bulk fix in {record.app_label}: what happened to each user",
-                initial_comment=counts,
-            )
-        except SLACK_FAILURES as exc:
-            log.warning("could not attach the bulk fix's CSV: %s", slack_error(exc))
+        upload = self._services.slack.files_upload_v2(
+            channel=record.channel,
+            thread_ts=record.thread_ts,
+            content=csvfile.document(OUTCOME_HEADER, rows),
+            filename=f"attrsync-bulk-{record.fix_id}-{record.id}.csv",
+            title=f"Bulk fix in {record.app_label}: what happened to each user",
+            initial_comment=counts,
+        )
+        await sent(upload, log, "could not attach the bulk fix's CSV")
 
 
 def _recorded(done: UserDone) -> UserOutcome:

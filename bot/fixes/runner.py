@@ -16,7 +16,7 @@ from bot.fixes.render import stall_resolved, stalled_alert, verification
 from bot.fixes.requests import show
 from bot.services import Services
 from bot.slackkit.blockkit import Message, escape, notice
-from bot.slackkit.failures import SLACK_FAILURES, slack_error
+from bot.slackkit.posting import Failed, sent
 from bot.store.approvals import Approval
 from bot.store.runs import Lease, Leases, Ran
 from bot.workflow.fixes import FAIL, FINISH, STALL, START, State
@@ -201,19 +201,19 @@ class FixRunner:
         await self._say(approval, verification(plan.check, finding, remaining))
 
     async def _say(self, approval: Approval, message: Message) -> str | None:
-        try:
-            posted = await self._services.slack.chat_postMessage(
+        posted = await sent(
+            self._services.slack.chat_postMessage(
                 channel=approval.channel, thread_ts=approval.thread_ts, **message.payload()
-            )
-        except SLACK_FAILURES as exc:
-            log.warning("could not post in the thread: %s", slack_error(exc))
+            ),
+            log,
+            "could not post in the thread",
+        )
+        if isinstance(posted, Failed):
             return None
         return str(posted.get("ts") or "") or None
 
     async def _update(self, approval: Approval, ts: str, message: Message) -> None:
-        try:
-            await self._services.slack.chat_update(
-                channel=approval.channel, ts=ts, **message.payload()
-            )
-        except SLACK_FAILURES as exc:
-            log.warning("could not update the alert: %s", slack_error(exc))
+        update = self._services.slack.chat_update(
+            channel=approval.channel, ts=ts, **message.payload()
+        )
+        await sent(update, log, "could not update the alert")

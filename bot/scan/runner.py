@@ -16,7 +16,7 @@ from bot.scan import render
 from bot.scan.report import csv_document, csv_rows
 from bot.services import Services
 from bot.slackkit.blockkit import Message
-from bot.slackkit.failures import SLACK_FAILURES, slack_error
+from bot.slackkit.posting import sent
 from bot.store.runs import Lease, Leases, Ran
 from bot.store.scans import ScanRecord
 from bot.workflow.scans import ScanState
@@ -164,25 +164,21 @@ class ScanRunner:
         rows = await self._scans.rows(record.id)
         content = csv_document(csv_rows(rows))
         stamp = datetime.fromtimestamp(record.started, UTC).strftime("%Y%m%d-%H%M")
-        try:
-            await self._services.slack.files_upload_v2(
-                channel=record.channel,
-                thread_ts=record.message_ts,
-                content=content,
-                filename=f"attrsync-scan-{record.app_id}-{stamp}.csv",
-                title=f"Affected users in {record.app_label}",
-                initial_comment=f"{len(rows)} affected users, one row each.",
-            )
-        except SLACK_FAILURES as exc:
-            log.warning("could not attach the scan's CSV: %s", slack_error(exc))
+        upload = self._services.slack.files_upload_v2(
+            channel=record.channel,
+            thread_ts=record.message_ts,
+            content=content,
+            filename=f"attrsync-scan-{record.app_id}-{stamp}.csv",
+            title=f"Affected users in {record.app_label}",
+            initial_comment=f"{len(rows)} affected users, one row each.",
+        )
+        await sent(upload, log, "could not attach the scan's CSV")
 
     async def _update(self, record: ScanRecord, message: Message) -> None:
-        try:
-            await self._services.slack.chat_update(
-                channel=record.channel, ts=record.message_ts, **message.payload()
-            )
-        except SLACK_FAILURES as exc:
-            log.warning("could not update the scan's message: %s", slack_error(exc))
+        update = self._services.slack.chat_update(
+            channel=record.channel, ts=record.message_ts, **message.payload()
+        )
+        await sent(update, log, "could not update the scan's message")
 
 
 class _Throttle:
