@@ -1,4 +1,4 @@
-"""Report -> text for a terminal, or the JSON object of the contract (DESIGN.md §1.5)."""
+"""Report -> text for a terminal (its JSON object is checks/json_shapes.py's)."""
 
 from __future__ import annotations
 
@@ -17,42 +17,6 @@ _MARKS = {
     Status.SKIPPED: ("-", "2"),
 }
 _WIDTH = 100
-
-
-def full_detail(finding: Finding) -> str:
-    """The detail with its evidence and console link, as one text (JSON and Slack use it)."""
-    parts = [finding.detail] if finding.detail else []
-    parts += [f"{label}: {value}" for label, value in finding.evidence]
-    if finding.link:
-        parts.append(f"Admin console: {finding.link}")
-    return "\n".join(parts)
-
-
-def to_json(report: Report) -> dict[str, Any]:
-    return {
-        "user": {"id": report.user.id, "login": report.user.login} if report.user else None,
-        "app": (
-            {"id": report.app.id, "name": report.app.name, "label": report.app.label}
-            if report.app
-            else None
-        ),
-        "verdict": {"check": report.verdict.check, "summary": report.verdict.summary},
-        "findings": [finding_json(f) for f in report.findings],
-    }
-
-
-def finding_json(finding: Finding) -> dict[str, Any]:
-    return {
-        "check": finding.check,
-        "status": finding.status.value,
-        "title": finding.title,
-        "detail": full_detail(finding),
-        "fix": finding.fix.as_json() if finding.fix else None,
-    }
-
-
-def render_json(report: Report) -> str:
-    return json.dumps(to_json(report), indent=2, ensure_ascii=False)
 
 
 def render_text(report: Report, *, color: bool, compact: bool = False) -> str:

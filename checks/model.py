@@ -34,9 +34,6 @@ class Fix:
     automated: bool
     summary: str
 
-    def as_json(self) -> dict[str, object]:
-        return {"id": self.id, "automated": self.automated, "summary": self.summary}
-
 
 @dataclass(frozen=True, slots=True)
 class Finding:

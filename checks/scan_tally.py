@@ -87,11 +87,14 @@ class Tally:
         )
 
     def to_json(self) -> dict[str, Any]:
+        """The record bot/store/scans.py keeps between pages, JSON-ready. Not the contract's
+        scan report (checks/json_shapes.py): the two may part, and records already in Redis
+        must still read back, so its keys stay as they are."""
         return {
             "listed": self.listed,
             "scanned": self.scanned,
             "pages": self.pages,
-            "causes": [cause_json(c) for c in self.causes.values()],
+            "causes": [_cause_record(c) for c in self.causes.values()],
         }
 
     @classmethod
@@ -110,12 +113,13 @@ class Tally:
         return cls(int(data["listed"]), int(data["scanned"]), int(data["pages"]), causes)
 
 
-def cause_json(cause: Cause) -> dict[str, Any]:
+def _cause_record(cause: Cause) -> dict[str, Any]:
+    fix = cause.fix
     return {
         "check": cause.check,
         "count": cause.count,
         "examples": list(cause.examples),
         "title": cause.title,
-        "fix": cause.fix.as_json() if cause.fix else None,
+        "fix": {"id": fix.id, "automated": fix.automated, "summary": fix.summary} if fix else None,
         "automatable": cause.automatable,
     }

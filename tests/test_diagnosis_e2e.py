@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.demo.org import SCENARIOS, Scenario
-from bot.terminal import to_json
 from checks.diagnose import diagnose
 from checks.errors import OktaUnauthorized
 from checks.facts import Facts
+from checks.json_shapes import report_json
 from checks.model import Report, Status
 from checks.okta import OktaClient, OktaSettings
 from checks.registry import CHECKS
@@ -64,7 +64,7 @@ async def test_round_trip_depth_is_three(okta: OktaClient, fake_okta: FakeOkta) 
 
 async def test_json_report_follows_the_contract(okta: OktaClient, fake_okta: FakeOkta) -> None:
     report = await _diagnose(okta, fake_okta, "jdoe", "box")
-    data = to_json(report)
+    data = report_json(report)
     assert set(data) == {"user", "app", "verdict", "findings"}
     assert data["user"]["login"] == "jdoe@example.com"
     assert data["app"]["name"] == "boxnet"

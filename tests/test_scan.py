@@ -15,8 +15,9 @@ import pytest
 from bot.__main__ import main
 from bot.cli.scan import scan
 from bot.demo import crowd
-from bot.scan.report import csv_document, csv_rows, to_json
+from bot.scan.report import csv_document, csv_rows
 from checks.errors import AppNotFound
+from checks.json_shapes import scan_json
 from checks.okta import OktaClient
 from checks.scan import AppScan, Page, scan_app
 from checks.scan_tally import Outcome, Tally
@@ -109,7 +110,7 @@ async def test_a_page_okta_keeps_refusing_ends_the_scan_incomplete(
         "Okta's page 2 of app users could not be read:"
     )
     assert result.tally.listed == 100  # what was read is kept, and said to be partial
-    assert to_json(result)["complete"] is False
+    assert scan_json(result)["complete"] is False
 
 
 async def test_a_page_that_fails_once_is_read_again(okta: OktaClient, fake_okta: FakeOkta) -> None:

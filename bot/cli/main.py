@@ -14,10 +14,11 @@ from bot.cli import exits
 from bot.cli.exits import Exit
 from bot.cli.okta import okta_client, okta_for
 from bot.config import Settings
-from bot.terminal import render_audit_line, render_json, render_text
+from bot.terminal import render_audit_line, render_text
 from checks.diagnose import diagnose
 from checks.errors import AttrsyncError, UsageError
 from checks.facts import Facts
+from checks.json_shapes import rendered, report_json
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
@@ -56,7 +57,7 @@ async def _why(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     async with okta_client(args.demo, settings, env) as okta:
         facts = Facts(okta, args.user, args.app, args.attribute, now=datetime.now(UTC))
         report = await diagnose(facts)
-    print(render_json(report) if args.json else render_text(report, color=_color(env)))
+    print(rendered(report_json(report)) if args.json else render_text(report, color=_color(env)))
     return exits.of_report(report)
 
 

@@ -14,8 +14,9 @@ from bot import csvfile
 from bot.cli import exits
 from bot.cli.okta import okta_client
 from bot.config import Settings
-from bot.scan.report import CSV_HEADER, csv_rows, render_json, render_text
+from bot.scan.report import CSV_HEADER, csv_rows, render_text
 from checks.errors import AppNotFound, UsageError
+from checks.json_shapes import rendered, scan_json
 from checks.rate_budget import background
 from checks.scan import AppScan, Page, described, scan_app
 from checks.scan_tally import Tally
@@ -46,7 +47,7 @@ async def scan(args: argparse.Namespace, env: Mapping[str, str], *, color: bool)
                 result = await scan_app(app_scan, on_page=on_page)
     if progress is not None:
         progress.write("\r\033[K")
-    print(render_json(result) if args.json else render_text(result, color=color))
+    print(rendered(scan_json(result)) if args.json else render_text(result, color=color))
     return exits.of_scan(result)
 
 

@@ -1,37 +1,18 @@
-"""A scan's result -> the contract's JSON object, text for a terminal, and CSV rows."""
+"""A scan's result -> text for a terminal, and CSV rows (its JSON object is
+checks/json_shapes.py's)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from typing import Any
 
 from bot import csvfile
-from bot.terminal import finding_json, painter, wrap
+from bot.terminal import painter, wrap
 from checks.model import Status
 from checks.scan import ScanResult
-from checks.scan_tally import Outcome, cause_json
+from checks.scan_tally import Outcome
 
 CSV_HEADER = ("login", "user_id", "check", "summary")
 BAR = 30
-
-
-def to_json(result: ScanResult) -> dict[str, Any]:
-    app = result.app
-    return {
-        "app": {"id": app.id, "name": app.name, "label": app.label},
-        "assigned": result.tally.listed,
-        "scanned": result.tally.scanned,
-        "complete": result.complete,
-        "incomplete": result.unread,
-        "system_log_complete": result.log_complete,
-        "app_findings": [finding_json(f) for f in result.app_findings],
-        "causes": [cause_json(c) for c in result.tally.ordered()],
-    }
-
-
-def render_json(result: ScanResult) -> str:
-    return json.dumps(to_json(result), indent=2, ensure_ascii=False)
 
 
 def render_text(result: ScanResult, *, color: bool) -> str:

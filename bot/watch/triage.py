@@ -33,12 +33,9 @@ from bot.watch.triggers import (
     Pushed,
     trigger_of,
 )
-from checks import parse
-from checks.attributes import EQUIVALENTS
-from checks.common import might_provision
+from checks.concerns import bulk_concerned, concerns
 from checks.diagnose import diagnose
 from checks.errors import AttrsyncError
-from checks.expressions import CannotEvaluate, referenced_attributes
 from checks.facts import Facts
 from checks.model import App, Question, Report
 from checks.rate_budget import background
@@ -204,29 +201,15 @@ class Triage:
             for app in apps:
                 if isinstance(app, dict) and isinstance(app.get("id"), str):
                     facts = self._facts(user_id, app["id"])
-                    if await self._concerns(facts, changed):
+                    with background():
+                        concerned = await concerns(facts, changed)
+                    if concerned:
                         await self._triage(
                             channel, user_id, app["id"], PROFILE_CHANGE, owner, facts
                         )
         except NotPosted:
             # Looked at again in a minute (the apps reported already are not posted twice).
             await self._store.follow_up(user_id, self._now() + 60, changed)
-
-    async def _concerns(self, facts: Facts, changed: frozenset[str]) -> bool:
-        """Whether the app's mapping reads one of the changed attributes (when the change
-        named none, or the mapping cannot be read, the app is looked at all the same)."""
-        if not changed:
-            return True
-        try:
-            with background():
-                mapping = await facts.mapping()
-        except AttrsyncError:
-            return True
-        if mapping is None:
-            return True  # no mapping at all: the diagnosis says so
-        reads = {name for p in mapping.properties.values() for name in _reads(p.expression)}
-        reads |= {EQUIVALENTS.get(name, name) for name in mapping.properties}
-        return bool(reads & changed)
 
     async def _changed_many(self, channel: str, users: set[str]) -> None:
         """Many changes due at once (a bulk import): rather than each user's apps and a
@@ -252,13 +235,8 @@ class Triage:
         except AttrsyncError as exc:
             log.warning("triage: the System Log could not be read: %s", exc)
             return
-        for raw in listed:
-            try:
-                app = parse.app(raw)
-            except AttrsyncError:
-                continue
-            if might_provision(app):
-                await self._scan_for(channel, app, users, events)
+        for app in bulk_concerned(listed):
+            await self._scan_for(channel, app, users, events)
 
     async def _scan_for(self, channel: str, app: App, users: set[str], events: SystemLog) -> None:
         services = self._services
@@ -486,13 +464,6 @@ class Triage:
 
     def _now(self) -> float:
         return self._services.clock().timestamp()
-
-
-def _reads(expression: str) -> frozenset[str]:
-    try:
-        return referenced_attributes(expression)
-    except CannotEvaluate:
-        return frozenset()
 
 
 def _why_unusable(item: Delivered) -> str:
