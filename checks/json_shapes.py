@@ -1,10 +1,11 @@
 """The `--json` objects of docs/contract.md, built from the checks' data in one place: the
 contract's shapes change only here, and only for a very good reason. What Redis keeps is
-another format, however alike (`scan_tally.Tally.to_json`)."""
+another format, however alike (`scan_tally.Tally.to_record`, the audit stream's entries)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from checks.model import Finding, Fix, Report
@@ -39,6 +40,29 @@ def scan_json(result: ScanResult) -> dict[str, Any]:
         "app_findings": [_finding_json(f) for f in result.app_findings],
         "causes": [_cause_json(c) for c in result.tally.ordered()],
     }
+
+
+AUDIT_TEXT = ("event", "approval", "actor", "fix", "user", "app", "digest", "result")
+
+
+def audit_json(entry: Mapping[str, str]) -> dict[str, Any]:
+    """One line of `attrsync audit --json`, from an entry as the audit stream keeps it (every
+    value text; entries from before a field existed lack it)."""
+    return {
+        "id": entry.get("id", ""),
+        "at": float(entry.get("at") or 0),
+        **{name: entry.get(name, "") for name in AUDIT_TEXT},
+        "plan": _listed(entry.get("plan")),
+        "okta_request_ids": _listed(entry.get("okta_request_ids")),
+    }
+
+
+def _listed(kept: str | None) -> list[Any]:
+    try:
+        found = json.loads(kept or "[]")
+    except ValueError:
+        return []
+    return found if isinstance(found, list) else []
 
 
 def rendered(shape: dict[str, Any]) -> str:

@@ -86,7 +86,7 @@ class Tally:
             sorted(self.causes.values(), key=lambda c: (-c.count, VERDICT_RANK.index(c.check)))
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_record(self) -> dict[str, Any]:
         """The record bot/store/scans.py keeps between pages, JSON-ready. Not the contract's
         scan report (checks/json_shapes.py): the two may part, and records already in Redis
         must still read back, so its keys stay as they are."""
@@ -98,7 +98,7 @@ class Tally:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Tally:
+    def from_record(cls, data: Mapping[str, Any]) -> Tally:
         causes = {}
         for raw in data.get("causes", ()):
             fix = raw.get("fix")

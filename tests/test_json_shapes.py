@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from checks.json_shapes import rendered, report_json, scan_json
+from checks.json_shapes import audit_json, rendered, report_json, scan_json
 from checks.model import Finding, Fix, Report, Status, Verdict
 from checks.scan import ScanResult
 from checks.scan_tally import Outcome, Tally
@@ -184,8 +184,32 @@ STORED = {
 
 
 def test_a_stored_tally_reads_back_and_is_written_the_same() -> None:
-    tally = Tally.from_json(json.loads(json.dumps(STORED)))
+    tally = Tally.from_record(json.loads(json.dumps(STORED)))
     assert (tally.listed, tally.scanned, tally.pages, tally.affected) == (3, 3, 1, 3)
     assert tally.causes["external_id"].fix == Fix("relink", True, "Relink.")
     assert tally.causes["mapping"].examples == ("c@example.com",)
-    assert tally.to_json() == STORED
+    assert tally.to_record() == STORED
+
+
+def test_an_audit_line_has_the_contracts_keys_and_lists_for_lists() -> None:
+    stored = {
+        "id": "1764288000000-0",
+        "at": "1764288000.000",
+        "event": "done",
+        "approval": "abc",
+        "actor": "U0APPROVER",
+        "fix": "relink",
+        "user": "jdoe@example.com",
+        "app": "Box",
+        "plan": json.dumps(["DELETE /api/v1/apps/0oa1/users/00u1"]),
+        "digest": "d",
+        "result": "",
+        "okta_request_ids": json.dumps(["reqA"]),
+    }
+    line = audit_json(stored)
+    assert _keys(line) == _keys(_example("The audit trail (`audit --json`)"))
+    assert line["at"] == 1764288000.0
+    assert line["plan"] == ["DELETE /api/v1/apps/0oa1/users/00u1"]
+    assert line["okta_request_ids"] == ["reqA"]
+    older = audit_json({"id": "1-0", "at": "1", "event": "requested", "plan": "not json"})
+    assert older.keys() == line.keys() and older["plan"] == [] and older["result"] == ""

@@ -91,7 +91,7 @@ async def test_resumes_from_a_saved_cursor_with_the_same_totals(okta: OktaClient
     first = await scan_app(await _open(okta, page_size=40), on_page=save, stopped=after_two_pages)
     assert not first.complete and first.unread == "Stopped after 80 users."
     cursor, tally = saved[-1]
-    restored = Tally.from_json(json.loads(json.dumps(tally.to_json())))
+    restored = Tally.from_record(json.loads(json.dumps(tally.to_record())))
     resumed = await scan_app(await _open(okta, page_size=40), cursor=cursor, tally=restored)
     assert resumed.complete
     assert resumed.tally == whole.tally

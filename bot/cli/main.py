@@ -18,7 +18,7 @@ from bot.terminal import render_audit_line, render_text
 from checks.diagnose import diagnose
 from checks.errors import AttrsyncError, UsageError
 from checks.facts import Facts
-from checks.json_shapes import rendered, report_json
+from checks.json_shapes import audit_json, rendered, report_json
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
@@ -88,7 +88,7 @@ async def _audit(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     finally:
         await redis.aclose()
     for entry in entries:
-        print(json.dumps(entry) if args.json else render_audit_line(entry))
+        print(json.dumps(audit_json(entry)) if args.json else render_audit_line(entry))
     return Exit.OK
 
 

@@ -70,7 +70,7 @@ class ScanRecord:
             requester=data["requester"],
             state=ScanState(data["state"]),
             cursor=data.get("cursor") or None,
-            tally=Tally.from_json(json.loads(data["tally"])) if data.get("tally") else Tally(),
+            tally=Tally.from_record(json.loads(data["tally"])) if data.get("tally") else Tally(),
             started=float(data["started"]),
             stop_by=data.get("stop") or None,
             unread=data.get("unread") or None,
@@ -155,7 +155,7 @@ class Scans:
         False when the lease is no longer ours (nothing written)."""
         fields = {
             "cursor": cursor or "",
-            "tally": json.dumps(tally.to_json()),
+            "tally": json.dumps(tally.to_record()),
             "log_complete": "1" if log_complete else "0",
         }
         said = await self._workflows.move(
@@ -182,7 +182,7 @@ class Scans:
         """Move the scan to an end state and free its app for the next scan."""
         fields: dict[str, str] = {"unread": unread or ""}
         if tally is not None:
-            fields["tally"] = json.dumps(tally.to_json())
+            fields["tally"] = json.dumps(tally.to_record())
         size = None
         if tally is not None and state is ScanState.DONE:
             size = Remember(self._keys.scan_size(record.app_id), str(tally.listed), SIZE_KEEP_FOR)
