@@ -17,7 +17,7 @@ from checks.okta import OktaClient, OktaSettings
 from fakes.okta.server import FakeOkta, serve
 from fakes.okta.state import OrgState
 from fakes.slack.server import FakeSlack, serve_slack
-from tests.bot_harness import GROUP_MEMBER, HELPDESK_GROUP, Bot, bot_settings, running_bot
+from tests.harness.bot import GROUP_MEMBER, HELPDESK_GROUP, Bot, bot_settings, running_bot
 
 TOKEN = "test-token-do-not-print"
 

@@ -1,0 +1,1 @@
+"""What the tests share: the running bot, builders, corpora, crash tools."""
