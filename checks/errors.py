@@ -1,10 +1,42 @@
-"""The exceptions attrsync raises; str() of each is one sentence fit to show a person."""
+"""The exceptions attrsync raises; str() of each is one sentence fit to show a person, but for
+the internal ones, which the part that raises them catches before anyone sees them.
+
+Every exception class `checks` and `bot` define, by base and wherever it is defined
+(tests/test_error_tree.py holds this tree to the code):
+
+* AttrsyncError
+  * UsageError             bad input or configuration (exit code 2)
+  * OktaError              talking to Okta failed
+    * OktaNotFound
+    * OktaBadRequest
+    * OktaUnauthorized     the token is rejected: nothing can be checked
+    * OktaForbidden        a scope or admin role is missing: only what needs it fails
+    * OktaRateLimited
+    * OktaUnavailable      unreachable, timed out or 5xx
+    * OktaMalformed        a 2xx that is not the shape Okta documents
+    * NotReadInScan        checks.scan: a per-user fact a scan does not read
+  * Unresolved             a precondition of later checks does not hold (they are skipped)
+    * UserNotFound
+    * AppNotFound
+    * NotAssigned
+    * NotProvisioned
+  * CannotEvaluate         checks.expressions: a mapping expression not evaluated exactly
+  * Refused                checks.expressions, internal: the reason, wrapped in CannotEvaluate
+  * NotAutomatable         checks.remediation.model: no safe way through the API now
+  * NothingToDo            checks.remediation.model: the fix is in place already
+  * LeaseLost              checks.remediation.execute: another worker holds the run
+  * ApproverCheckFailed    bot.approvers: Slack would not list an approver user group
+  * NotPosted              bot.watch.triage, internal: Slack refused a report; tried again
+
+The fakes raise their own, named apart so that neither is taken for the other:
+fakes.okta.state.FakeOktaError and fakes.okta.filters.FakeFilterError.
+"""
 
 from __future__ import annotations
 
 
 class AttrsyncError(Exception):
-    """Base of every error attrsync explains to a person."""
+    """Base of every exception attrsync defines (the tree above)."""
 
 
 class UsageError(AttrsyncError):

@@ -38,6 +38,7 @@ from checks.errors import (
     UsageError,
 )
 from checks.rate_budget import RateBudget, bucket_of, in_background
+from checks.retry import Backoff
 
 READ_SCOPES = (
     "okta.users.read",
@@ -47,7 +48,9 @@ READ_SCOPES = (
     "okta.logs.read",
 )
 RETRY_STATUSES = frozenset({429, 503, 504})
-MAX_RETRIES = 2
+OKTA_RETRY = Backoff(initial=0.5, factor=2.0, cap=1.0, attempts=3)
+"""Tries of a request Okta answers with one of RETRY_STATUSES, all within max_wait; a 429
+waits for X-Rate-Limit-Reset instead of the backoff."""
 USER_AGENT = "attrsync"
 _JSON_HEADERS = {"Accept": "application/json", "User-Agent": USER_AGENT}
 
@@ -306,10 +309,10 @@ class OktaClient:
         """Send, retrying 429 (after X-Rate-Limit-Reset), 503 and 504 within max_wait; each
         attempt is prepared afresh (an OAuth token may be renewed meanwhile)."""
         waited = 0.0
-        for attempt in range(MAX_RETRIES + 1):
+        for attempt in OKTA_RETRY.tries():
             status, text, headers = await self._attempt(method, url, await prepare())
-            if status in RETRY_STATUSES and attempt < MAX_RETRIES:
-                pause = _retry_pause(status, headers, attempt)
+            if status in RETRY_STATUSES and not attempt.last:
+                pause = _retry_pause(status, headers, attempt.pause)
                 if waited + pause <= self._settings.max_wait:
                     waited += pause
                     await asyncio.sleep(pause)
@@ -379,15 +382,15 @@ def _present(value: Any) -> bool:
     return bool(value) or value == 0  # 0 and False are values, not emptiness
 
 
-def _retry_pause(status: int, headers: CIMultiDictProxy[str], attempt: int) -> float:
-    """Seconds to wait before retrying: until X-Rate-Limit-Reset for a 429, else back off."""
+def _retry_pause(status: int, headers: CIMultiDictProxy[str], backoff: float) -> float:
+    """Seconds to wait before retrying: until X-Rate-Limit-Reset for a 429, else `backoff`."""
     resets = [float(v) for v in headers.getall("X-Rate-Limit-Reset", []) if _is_number(v)]
     if status == 429 and resets:
         server_now = _http_date(headers.get("Date"))
         now = server_now if server_now is not None else time.time()
         # Date has one-second resolution: the extra second keeps us from arriving early.
         return max(0.0, min(resets) - now) + (1.0 if server_now is not None else 0.1)
-    return 0.5 * 2.0**attempt
+    return backoff
 
 
 def _http_date(value: str | None) -> float | None:

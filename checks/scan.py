@@ -26,6 +26,7 @@ from checks.errors import AppNotFound, OktaError, OktaRateLimited, OktaUnavailab
 from checks.facts import LOG_WINDOW, PROFILE_UPDATE, Facts, OktaReader, iso
 from checks.model import App, Finding, Group, LogEvent, ProfileMapping, User
 from checks.registry import CHECKS
+from checks.retry import Backoff
 from checks.scan_tally import Outcome, Tally
 
 PAGE_SIZE = 500
@@ -241,7 +242,7 @@ def _embedded_user(item: Any) -> Any:
     return embedded.get("user") if isinstance(embedded, dict) else None
 
 
-PAGE_ATTEMPTS = 3
+PAGE_RETRY = Backoff(initial=1.0, factor=2.0, cap=2.0, attempts=3)
 """Tries per page beyond the Okta client's own retries, before the scan reports it unread."""
 
 
@@ -275,7 +276,7 @@ async def scan_app(
 ) -> ScanResult:
     """Read every page from `cursor` (the first page when None), adding to `tally` (a resumed
     scan's count so far); `on_page` sees each page and the tally after it (to save both, or
-    show progress). A page that cannot be read after PAGE_ATTEMPTS ends the scan incomplete,
+    show progress). A page still unread after PAGE_RETRY's tries ends the scan incomplete,
     saying where: a listing cannot skip a page, since only that page names the next."""
     tally = tally or Tally()
     read = await _read_pages(scan, cursor, tally, on_page, stopped, pause)
@@ -334,11 +335,11 @@ def _stopped(tally: Tally) -> str:
 async def _read(
     scan: AppScan, url: str | None, pause: Callable[[float], Awaitable[None]]
 ) -> tuple[list[Any], str | None]:
-    for attempt in range(PAGE_ATTEMPTS):
+    for attempt in PAGE_RETRY.tries():
         try:
             return await scan.fetch(url)
         except (OktaUnavailable, OktaRateLimited):
-            if attempt == PAGE_ATTEMPTS - 1:
+            if attempt.last:
                 raise
-            await pause(2.0**attempt)
+            await pause(attempt.pause)
     raise AssertionError("unreachable")

@@ -65,7 +65,7 @@ NOT_SYNC_FAILURES = frozenset({"user", "app", "assignment", "provisioning"})
 log = logging.getLogger(__name__)
 
 
-class NotPosted(Exception):
+class NotPosted(AttrsyncError):
     """A report could not go out (Slack refused, or was not there): its event is tried again."""
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from checks.errors import AttrsyncError
 
-class CannotEvaluate(Exception):
+
+class CannotEvaluate(AttrsyncError):
     """The expression is outside what this package can evaluate exactly; `reason` says why."""
 
     def __init__(self, expression: str, reason: str | None = None) -> None:
@@ -13,6 +15,6 @@ class CannotEvaluate(Exception):
         super().__init__(f"cannot evaluate locally: {expression}{suffix}")
 
 
-class Refused(Exception):
+class Refused(AttrsyncError):
     """Raised deep inside parsing or evaluation with the reason only; the public functions
     wrap it in CannotEvaluate with the whole expression."""

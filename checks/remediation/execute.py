@@ -18,10 +18,13 @@ from typing import Literal, Protocol
 from checks.errors import AttrsyncError, OktaError, OktaNotFound, OktaRateLimited, OktaUnavailable
 from checks.okta import OktaClient
 from checks.remediation.model import Plan, Step
+from checks.retry import Backoff
 
-ATTEMPTS = 3
 WAIT_LIMIT = 60.0
 POLL_INTERVAL = 2.0
+STEP_RETRY = Backoff(initial=1.0, factor=2.0, cap=2.0, attempts=3)
+"""Tries of a step's change, and of each read of its probe, in poll intervals (scaled by the
+one execute is given)."""
 
 Phase = Literal["sent", "done", "failed"]
 
@@ -112,17 +115,14 @@ async def _apply(
     """Make one step's change (or find it made); return Okta's request id."""
     if step.until:  # a bounded wait, read-only: nothing to journal before it
         return await _poll(okta, step, wait_limit, poll_interval)
+    retry = STEP_RETRY.scaled(poll_interval)
     # A restore checks first whether there is anything to give back (the unassign may have
     # been refused); any step found mid-flight checks whether Okta applied it.
     unsure = entry is not None or step.restores is not None
-    if unsure and await _in_place(okta, step, poll_interval):
+    if unsure and await _in_place(okta, step, retry):
         return ""
     failure: OktaError | None = None
-    for attempt in range(ATTEMPTS):
-        if attempt:
-            await asyncio.sleep(poll_interval * attempt)
-            if await _in_place(okta, step, poll_interval):
-                return ""
+    for attempt in retry.tries():
         await journal.write(index, Entry("sent"))
         try:
             response = await okta.request(
@@ -135,26 +135,28 @@ async def _apply(
             raise
         except (OktaRateLimited, OktaUnavailable) as exc:  # refused for now, or no answer
             failure = exc
-    if await _in_place(okta, step, poll_interval):
-        return ""
+        if not attempt.last:
+            await asyncio.sleep(attempt.pause)
+        if await _in_place(okta, step, retry):
+            return ""
     if isinstance(failure, OktaUnavailable):
         raise OktaUnavailable(f"{failure} Okta may or may not have applied it.")
     raise failure or AssertionError("unreachable")
 
 
-async def _in_place(okta: OktaClient, step: Step, pause: float) -> bool:
+async def _in_place(okta: OktaClient, step: Step, retry: Backoff) -> bool:
     """Whether Okta shows the step's change made (False for a step with no probe)."""
     if step.probe is None:
         return False
-    for attempt in range(ATTEMPTS):
+    for attempt in retry.tries():
         try:
             found = await okta.get(step.probe.path)
         except OktaNotFound:
             found = None
         except (OktaUnavailable, OktaRateLimited):
-            if attempt == ATTEMPTS - 1:
+            if attempt.last:
                 raise
-            await asyncio.sleep(pause * (attempt + 1))
+            await asyncio.sleep(attempt.pause)
             continue
         return step.probe.holds(found)
     raise AssertionError("unreachable")

@@ -30,8 +30,8 @@ _TOKEN = re.compile(
 _ESCAPE = re.compile(r"\\(.)")
 
 
-class FilterError(ValueError):
-    """The filter text is not valid; the message is worded like Okta's E0000053 summary."""
+class FakeFilterError(ValueError):
+    """The fake org rejects the filter text; the message is worded like Okta's E0000053 summary."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,7 @@ def _tokens(text: str) -> list[_Token]:
         match = _TOKEN.match(text, position)
         if match is None or match.lastgroup is None:
             start = position + len(text[position:]) - len(text[position:].lstrip())
-            raise FilterError(f"Unexpected character {text[start]!r} at position {start}")
+            raise FakeFilterError(f"Unexpected character {text[start]!r} at position {start}")
         tokens.append(
             _Token(match.lastgroup, match.group(match.lastgroup), match.start(match.lastgroup))
         )
@@ -108,11 +108,11 @@ class _Parser:
 
     def parse(self) -> Predicate:
         if not self._tokens:
-            raise FilterError("Empty filter at position 0")
+            raise FakeFilterError("Empty filter at position 0")
         predicate = self._or()
         if self._index < len(self._tokens):
             token = self._tokens[self._index]
-            raise FilterError(f"Unexpected {token.text!r} at position {token.position}")
+            raise FakeFilterError(f"Unexpected {token.text!r} at position {token.position}")
         return predicate
 
     def _peek_word(self) -> str | None:
@@ -122,7 +122,7 @@ class _Parser:
 
     def _next(self, what: str) -> _Token:
         if self._index >= len(self._tokens):
-            raise FilterError(f"Expected {what} at position {self._end}")
+            raise FakeFilterError(f"Expected {what} at position {self._end}")
         token = self._tokens[self._index]
         self._index += 1
         return token
@@ -151,29 +151,29 @@ class _Parser:
             inner = self._or()
             closing = self._next("')'")
             if closing.kind != "rparen":
-                raise FilterError(f"Expected ')' at position {closing.position}")
+                raise FakeFilterError(f"Expected ')' at position {closing.position}")
             return inner
         if token.kind == "word" and token.text.lower() == "not":
             opening = self._next("'('")
             if opening.kind != "lparen":
-                raise FilterError(f"Expected '(' at position {opening.position}")
+                raise FakeFilterError(f"Expected '(' at position {opening.position}")
             self._index -= 1
             negated = self._factor()
             return lambda doc: not negated(doc)
         if token.kind != "word" or token.text.lower() in ("and", "or"):
-            raise FilterError(f"Expected an attribute at position {token.position}")
+            raise FakeFilterError(f"Expected an attribute at position {token.position}")
         return self._comparison(token)
 
     def _comparison(self, attribute: _Token) -> Predicate:
         if self._attributes is not None and attribute.text not in self._attributes:
-            raise FilterError(
+            raise FakeFilterError(
                 f"Unsupported attribute '{attribute.text}' at position {attribute.position}"
             )
         path = attribute.text.split(".")
         op_token = self._next("an operator")
         op = op_token.text.lower()
         if op_token.kind != "word" or op not in OPERATORS:
-            raise FilterError(
+            raise FakeFilterError(
                 f"Unrecognized attribute operator '{op_token.text}' at position "
                 f"{op_token.position}. Expected: {_EXPECTED}"
             )
@@ -195,13 +195,13 @@ class _Parser:
             return float(token.text) if "." in token.text else int(token.text)
         if token.kind == "word" and token.text.lower() in ("true", "false", "null"):
             return {"true": True, "false": False, "null": None}[token.text.lower()]
-        raise FilterError(f"Expected a value at position {token.position}")
+        raise FakeFilterError(f"Expected a value at position {token.position}")
 
 
 def parse_filter(
     text: str, *, attributes: Container[str] | None = None, ignore_case: bool = False
 ) -> Predicate:
-    """Compile `text` into a predicate over a JSON object; raise FilterError if invalid.
+    """Compile `text` into a predicate over a JSON object; raise FakeFilterError if invalid.
 
     `attributes` limits which attribute paths may be used (None allows any).
     """

@@ -1,4 +1,4 @@
-"""What Okta does on the write endpoints the fake supports; raises OktaError like Okta would."""
+"""What Okta does on the write endpoints the fake supports; raises FakeOktaError like Okta would."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from fakes.okta.shapes import JSON, iso
-from fakes.okta.state import OktaError, OrgState, evaluate_simple, has_provisioning
+from fakes.okta.state import FakeOktaError, OrgState, evaluate_simple, has_provisioning
 
 _ENABLED_STATUSES: Final = frozenset({"ENABLED", "DISABLED"})
 _PUSH_STATUSES: Final = frozenset({"PUSH", "DONT_PUSH"})
@@ -19,7 +19,7 @@ _GROUP_GRANTS_ACCESS: Final = (
 def _app(state: OrgState, app_id: str) -> JSON:
     found = state.apps.get(app_id)
     if found is None:
-        raise OktaError.not_found(app_id, "AppInstance")
+        raise FakeOktaError.not_found(app_id, "AppInstance")
     return found
 
 
@@ -27,13 +27,13 @@ def _app_user(state: OrgState, app_id: str, user_id: str) -> JSON:
     _app(state, app_id)
     found = state.app_users.get((app_id, user_id))
     if found is None:
-        raise OktaError.not_found(user_id, "AppUser")
+        raise FakeOktaError.not_found(user_id, "AppUser")
     return found
 
 
 def _object(body: Any, name: str) -> Mapping[str, Any]:
     if not isinstance(body, Mapping):
-        raise OktaError("E0000001", name, ["The request body was not well-formed."])
+        raise FakeOktaError("E0000001", name, ["The request body was not well-formed."])
     return body
 
 
@@ -50,7 +50,7 @@ def _check_mapped_attributes(
             continue
         known, mapped = evaluate_simple(properties[name]["expression"], user["profile"])
         if not known or mapped != value:
-            raise OktaError("E0000075", name)
+            raise FakeOktaError("E0000075", name)
 
 
 def assign_user(state: OrgState, app_id: str, body: Any) -> JSON:
@@ -60,10 +60,10 @@ def assign_user(state: OrgState, app_id: str, body: Any) -> JSON:
     user_id = request.get("id")
     user = state.users.get(user_id) if isinstance(user_id, str) else None
     if user is None:
-        raise OktaError("E0000001", "assignment", [f"User not found: {user_id}"])
+        raise FakeOktaError("E0000001", "assignment", [f"User not found: {user_id}"])
     scope = request.get("scope", "USER")
     if scope not in ("USER", "GROUP"):
-        raise OktaError("E0000001", "assignment", [f"scope: invalid value {scope!r}"])
+        raise FakeOktaError("E0000001", "assignment", [f"scope: invalid value {scope!r}"])
     profile = request.get("profile") or {}
     _check_mapped_attributes(state, app, user, profile)
     existing = state.app_users.get((app_id, user["id"]))
@@ -104,7 +104,7 @@ def update_app_user(state: OrgState, app_id: str, user_id: str, body: Any) -> JS
     profile = request.get("profile")
     if profile is not None:
         if not isinstance(profile, Mapping):
-            raise OktaError("E0000001", "appuser", ["profile: must be an object"])
+            raise FakeOktaError("E0000001", "appuser", ["profile: must be an object"])
         changed = {
             name: value for name, value in profile.items() if app_user["profile"].get(name) != value
         }
@@ -129,13 +129,13 @@ def _convert_scope(state: OrgState, app_id: str, user_id: str, app_user: JSON, s
         app_user["_links"].pop("group", None)
         return
     if scope != "GROUP":
-        raise OktaError("E0000001", "appuser", [f"scope: invalid value {scope!r}"])
+        raise FakeOktaError("E0000001", "appuser", [f"scope: invalid value {scope!r}"])
     for group in state.groups_of(user_id):
         if (app_id, group["id"]) in state.app_groups:
             app_user["scope"] = "GROUP"
             app_user["_links"]["group"] = {"href": f"/api/v1/groups/{group['id']}"}
             return
-    raise OktaError(
+    raise FakeOktaError(
         "E0000001", "appuser", ["The user is not a member of any group assigned to the app."]
     )
 
@@ -149,7 +149,7 @@ def unassign_user(state: OrgState, app_id: str, user_id: str) -> None:
         group for group in state.groups_of(user_id) if (app_id, group["id"]) in state.app_groups
     ]
     if granting:
-        raise OktaError("E0000046", None, [_GROUP_GRANTS_ACCESS])
+        raise FakeOktaError("E0000046", None, [_GROUP_GRANTS_ACCESS])
     now = state.now()
     target = state.app_user_target(app, user)
     del state.app_users[(app_id, user_id)]
@@ -172,12 +172,12 @@ def unassign_user(state: OrgState, app_id: str, user_id: str) -> None:
 def _provisioning_feature(state: OrgState, app_id: str, feature_name: str) -> JSON:
     app = _app(state, app_id)
     if not has_provisioning(app):
-        raise OktaError(
+        raise FakeOktaError(
             "E0000001", "feature", ["Provisioning is not enabled for the app instance."]
         )
     found = state.features.get(app_id)
     if found is None or feature_name != "USER_PROVISIONING":
-        raise OktaError.not_found(feature_name, "AppFeature")
+        raise FakeOktaError.not_found(feature_name, "AppFeature")
     return found
 
 
@@ -196,13 +196,15 @@ def update_feature(state: OrgState, app_id: str, feature_name: str, body: Any) -
     capabilities = feature["capabilities"]
     for section, settings in request.items():
         if section not in capabilities or not isinstance(settings, Mapping):
-            raise OktaError("E0000001", "feature", [f"Unknown capability: {section}"])
+            raise FakeOktaError("E0000001", "feature", [f"Unknown capability: {section}"])
         for setting, values in settings.items():
             if setting not in capabilities[section] or not isinstance(values, Mapping):
-                raise OktaError("E0000001", "feature", [f"Unknown capability: {section}.{setting}"])
+                raise FakeOktaError(
+                    "E0000001", "feature", [f"Unknown capability: {section}.{setting}"]
+                )
             status = values.get("status")
             if status is not None and status not in _ENABLED_STATUSES:
-                raise OktaError(
+                raise FakeOktaError(
                     "E0000001",
                     "feature",
                     [f"{section}.{setting}.status: must be ENABLED or DISABLED"],
@@ -220,29 +222,31 @@ def update_mapping(state: OrgState, mapping_id: str, body: Any) -> JSON:
     """POST /api/v1/mappings/{id}: add/update properties; null expression+pushStatus removes."""
     found = state.mappings.get(mapping_id)
     if found is None:
-        raise OktaError.not_found(mapping_id, "ProfileMapping")
+        raise FakeOktaError.not_found(mapping_id, "ProfileMapping")
     request = _object(body, "updateMapping")
     properties = request.get("properties")
     if not isinstance(properties, Mapping):
-        raise OktaError("E0000001", "updateMapping", ["properties: must be an object"])
+        raise FakeOktaError("E0000001", "updateMapping", ["properties: must be an object"])
     known = _target_attributes(state, found["target"])
     changes: dict[str, JSON | None] = {}
     for name, prop in properties.items():
         if not isinstance(prop, Mapping):
-            raise OktaError("E0000001", "updateMapping", [f"{name}: must be an object"])
+            raise FakeOktaError("E0000001", "updateMapping", [f"{name}: must be an object"])
         expression, push_status = prop.get("expression"), prop.get("pushStatus")
         if expression is None and push_status is None:
             changes[name] = None
             continue
         if known is not None and name not in known:
-            raise OktaError(
+            raise FakeOktaError(
                 "E0000001", "updateMapping", [f"Property '{name}' does not exist in the target"]
             )
         if not isinstance(expression, str) or not expression.strip():
-            raise OktaError("E0000001", "updateMapping", [f"{name}.expression: required"])
+            raise FakeOktaError("E0000001", "updateMapping", [f"{name}.expression: required"])
         push_status = push_status or found["properties"].get(name, {}).get("pushStatus", "PUSH")
         if push_status not in _PUSH_STATUSES:
-            raise OktaError("E0000001", "updateMapping", [f"{name}.pushStatus: PUSH or DONT_PUSH"])
+            raise FakeOktaError(
+                "E0000001", "updateMapping", [f"{name}.pushStatus: PUSH or DONT_PUSH"]
+            )
         changes[name] = {"expression": expression, "pushStatus": push_status}
     for name, change in changes.items():
         if change is None:

@@ -7,9 +7,9 @@ from typing import Any, Final
 from aiohttp import web
 
 from fakes.okta import operations, shapes
-from fakes.okta.filters import FilterError, parse_filter
+from fakes.okta.filters import FakeFilterError, parse_filter
 from fakes.okta.shapes import JSON
-from fakes.okta.state import OktaError, OrgState
+from fakes.okta.state import FakeOktaError, OrgState
 from fakes.okta.wire import answer, json_body, mark_mutation, no_content, page, state_of
 
 # The attributes Okta documents for `GET /api/v1/apps?filter=`.
@@ -29,7 +29,7 @@ _APP_FILTER_ATTRIBUTES: Final = frozenset(
 def _app(state: OrgState, app_id: str) -> JSON:
     found = state.apps.get(app_id)
     if found is None:
-        raise OktaError.not_found(app_id, "AppInstance")
+        raise FakeOktaError.not_found(app_id, "AppInstance")
     return found
 
 
@@ -56,8 +56,8 @@ async def list_apps(request: web.Request) -> web.Response:
     if text:
         try:
             predicate = parse_filter(text, attributes=_APP_FILTER_ATTRIBUTES)
-        except FilterError as exc:
-            raise OktaError("E0000001", "filter", [str(exc)]) from exc
+        except FakeFilterError as exc:
+            raise FakeOktaError("E0000001", "filter", [str(exc)]) from exc
         apps = [app for app in apps if predicate(_filterable(state, app))]
     chunk, links = page(
         request, apps, cursor=lambda app: str(app["id"]), default_limit=-1, max_limit=200
@@ -106,7 +106,7 @@ async def get_app_user(request: web.Request) -> web.Response:
     user_id = request.match_info["userId"]
     found = state.app_users.get((app_id, user_id))
     if found is None:
-        raise OktaError.not_found(user_id, "AppUser")
+        raise FakeOktaError.not_found(user_id, "AppUser")
     return answer(request, _with_user(state, request, found))
 
 

@@ -8,9 +8,9 @@ from typing import Final
 
 from aiohttp import web
 
-from fakes.okta.filters import FilterError, parse_filter
+from fakes.okta.filters import FakeFilterError, parse_filter
 from fakes.okta.shapes import JSON, parse_iso
-from fakes.okta.state import OktaError
+from fakes.okta.state import FakeOktaError
 from fakes.okta.wire import answer, int_param, next_url, state_of
 
 _DEFAULT_WINDOW: Final = timedelta(days=7)
@@ -33,7 +33,7 @@ def _moment(request: web.Request, name: str, now: datetime) -> datetime | None:
     try:
         return parse_iso(raw)
     except ValueError as exc:
-        raise OktaError(
+        raise FakeOktaError(
             "E0000001",
             f"'{name}': The date format in your query is not recognized. "
             "Please enter dates using ISO8601 string format.",
@@ -55,13 +55,13 @@ async def list_logs(request: web.Request) -> web.Response:
     until = _moment(request, "until", now)
     since = _moment(request, "since", now) or (until or now) - _DEFAULT_WINDOW
     if since < now - _RETENTION:
-        raise OktaError(
+        raise FakeOktaError(
             "E0000053",
             "Invalid parameter: The since parameter is over 180 days prior to the current day.",
         )
     order = request.query.get("sortOrder", "ASCENDING").upper()
     if order not in ("ASCENDING", "DESCENDING"):
-        raise OktaError("E0000001", "sortOrder", ["sortOrder: must be ASCENDING or DESCENDING"])
+        raise FakeOktaError("E0000001", "sortOrder", ["sortOrder: must be ASCENDING or DESCENDING"])
     limit = int_param(request, "limit", default=100, minimum=0, maximum=1000)
     events = [
         event
@@ -73,8 +73,8 @@ async def list_logs(request: web.Request) -> web.Response:
     if text:
         try:
             predicate = parse_filter(text, attributes=_FilterableAttributes())
-        except FilterError as exc:
-            raise OktaError("E0000053", f"Invalid filter '{text}': {exc}") from exc
+        except FakeFilterError as exc:
+            raise FakeOktaError("E0000053", f"Invalid filter '{text}': {exc}") from exc
         events = [event for event in events if predicate(event)]
     keywords = request.query.get("q", "").casefold().split()
     if keywords:

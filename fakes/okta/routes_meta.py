@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from fakes.okta import operations, shapes
-from fakes.okta.state import OktaError
+from fakes.okta.state import FakeOktaError
 from fakes.okta.wire import answer, json_body, mark_mutation, page, state_of
 
 
@@ -27,7 +27,7 @@ async def get_mapping(request: web.Request) -> web.Response:
     mapping_id = request.match_info["mappingId"]
     found = state_of(request).mappings.get(mapping_id)
     if found is None:
-        raise OktaError.not_found(mapping_id, "ProfileMapping")
+        raise FakeOktaError.not_found(mapping_id, "ProfileMapping")
     return answer(request, found)
 
 
@@ -42,7 +42,7 @@ async def get_app_schema(request: web.Request) -> web.Response:
     state = state_of(request)
     app_id = request.match_info["appId"]
     if app_id not in state.apps:
-        raise OktaError.not_found(app_id, "AppInstance")
+        raise FakeOktaError.not_found(app_id, "AppInstance")
     return answer(request, state.schemas[app_id])
 
 

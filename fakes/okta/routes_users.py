@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fakes.okta.filters import FilterError, parse_filter
+from fakes.okta.filters import FakeFilterError, parse_filter
 from fakes.okta.shapes import JSON
-from fakes.okta.state import OktaError, OrgState
+from fakes.okta.state import FakeOktaError, OrgState
 from fakes.okta.wire import answer, page, state_of
 
 
 def _user(state: OrgState, ref: str) -> JSON:
     found = state.find_user(ref)
     if found is None:
-        raise OktaError.not_found(ref, "User")
+        raise FakeOktaError.not_found(ref, "User")
     return found
 
 
@@ -34,8 +34,8 @@ async def list_users(request: web.Request) -> web.Response:
         if text:
             try:
                 predicate = parse_filter(text, ignore_case=True)
-            except FilterError as exc:
-                raise OktaError("E0000001", param, [str(exc)]) from exc
+            except FakeFilterError as exc:
+                raise FakeOktaError("E0000001", param, [str(exc)]) from exc
             users = [user for user in users if predicate(user)]
     q = request.query.get("q")
     if q:
@@ -60,7 +60,7 @@ async def get_group(request: web.Request) -> web.Response:
     state = state_of(request)
     group_id = request.match_info["groupId"]
     if group_id not in state.groups:
-        raise OktaError.not_found(group_id, "UserGroup")
+        raise FakeOktaError.not_found(group_id, "UserGroup")
     return answer(request, state.groups[group_id])
 
 
@@ -73,7 +73,7 @@ async def get_user_type(request: web.Request) -> web.Response:
     type_id = request.match_info["typeId"]
     found = state.user_types.get(type_id)
     if found is None:
-        raise OktaError.not_found(type_id, "UserType")
+        raise FakeOktaError.not_found(type_id, "UserType")
     return answer(request, found)
 
 

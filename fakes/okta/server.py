@@ -27,7 +27,7 @@ from fakes.okta import routes_apps, routes_logs, routes_meta, routes_users, shap
 from fakes.okta.faults import Fault
 from fakes.okta.oauth import TOKEN_PATH, TokenIssuer
 from fakes.okta.rate_limits import RateLimits
-from fakes.okta.state import OktaError, OrgState
+from fakes.okta.state import FakeOktaError, OrgState
 from fakes.okta.wire import MUTATED, STATE
 from fakes.serving import serving
 
@@ -191,7 +191,7 @@ class FakeOkta:
             if request.path.startswith("/api/"):
                 self._authorize(request)
             response = await handler(request)
-        except OktaError as exc:
+        except FakeOktaError as exc:
             response = self._error(exc.code, exc.detail, exc.causes)
         except web.HTTPNotFound:
             detail = shapes.not_found_detail(request.path, "Path")
@@ -220,8 +220,8 @@ class FakeOkta:
                 manage = needed.replace(".read", ".manage") if needed else None
                 if needed is None or needed in scopes or manage in scopes:
                     return
-                raise OktaError("E0000006")
-        raise OktaError("E0000011")
+                raise FakeOktaError("E0000006")
+        raise FakeOktaError("E0000011")
 
     def _error(
         self, code: str, detail: str | None = None, causes: tuple[str, ...] = ()

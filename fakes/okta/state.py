@@ -48,8 +48,9 @@ Auto = Literal[_Auto.AUTO]
 Ref = JSON | str
 
 
-class OktaError(Exception):
-    """An Okta API error; the server answers it as Okta's Error JSON."""
+class FakeOktaError(Exception):
+    """An Okta API error the fake org raises; its server answers it as Okta's Error JSON.
+    Named apart from attrsync's own OktaError (checks.errors), which a client raises."""
 
     def __init__(self, code: str, detail: str | None = None, causes: Sequence[str] = ()) -> None:
         super().__init__(f"{code}: {detail or ''}")
@@ -58,7 +59,7 @@ class OktaError(Exception):
         self.causes = tuple(causes)
 
     @classmethod
-    def not_found(cls, resource_id: str, kind: str) -> OktaError:
+    def not_found(cls, resource_id: str, kind: str) -> FakeOktaError:
         return cls("E0000007", shapes.not_found_detail(resource_id, kind))
 
 

@@ -9,7 +9,7 @@ from typing import Any, Final, TypeVar
 
 from aiohttp import web
 
-from fakes.okta.state import OktaError, OrgState
+from fakes.okta.state import FakeOktaError, OrgState
 
 STATE: Final = web.AppKey("attrsync_demo_state", OrgState)
 MUTATED: Final = web.RequestKey("attrsync_demo_mutated", bool)
@@ -64,7 +64,7 @@ async def json_body(request: web.Request) -> Any:
     try:
         return json.loads(raw)
     except ValueError as exc:
-        raise OktaError("E0000001", "body", ["The request body was not well-formed."]) from exc
+        raise FakeOktaError("E0000001", "body", ["The request body was not well-formed."]) from exc
 
 
 def int_param(request: web.Request, name: str, *, default: int, minimum: int, maximum: int) -> int:
@@ -75,7 +75,7 @@ def int_param(request: web.Request, name: str, *, default: int, minimum: int, ma
     try:
         value = int(raw)
     except ValueError as exc:
-        raise OktaError("E0000001", name, [f"{name}: must be an integer"]) from exc
+        raise FakeOktaError("E0000001", name, [f"{name}: must be an integer"]) from exc
     return max(minimum, min(maximum, value))
 
 

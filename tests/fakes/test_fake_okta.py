@@ -17,7 +17,7 @@ from multidict import CIMultiDictProxy
 
 from bot.demo.org import SCENARIOS, build_demo_org
 from fakes.okta.faults import Fault
-from fakes.okta.filters import FilterError, parse_filter
+from fakes.okta.filters import FakeFilterError, parse_filter
 from fakes.okta.oauth import key_pair
 from fakes.okta.server import FakeOkta, serve
 from fakes.okta.state import OrgState
@@ -371,7 +371,7 @@ def test_filter_parser() -> None:
         'eventType eq "a" and',
         "a ~ b",
     ):
-        with pytest.raises(FilterError):
+        with pytest.raises(FakeFilterError):
             parse_filter(bad)
 
 
