@@ -29,7 +29,8 @@ Every exception class `checks` and `bot` define, by base and wherever it is defi
   * NotPosted              bot.watch.triage, internal: Slack refused a report; tried again
 
 The fakes raise their own, named apart so that neither is taken for the other:
-fakes.okta.state.FakeOktaError and fakes.okta.filters.FakeFilterError.
+fakes.okta.state.FakeOktaError, fakes.okta.filters.FakeFilterError and the fake Slack's
+private _Refusal.
 """
 
 from __future__ import annotations

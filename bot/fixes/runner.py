@@ -28,9 +28,11 @@ from checks.model import Status
 from checks.remediation.execute import LeaseLost, Outcome, execute
 from checks.remediation.model import Plan
 from checks.remediation.registry import plan_fix
+from checks.retry import Backoff
 
-RETRY_BASE = 30.0
-RETRY_CAP = 900.0
+STALL_RETRY = Backoff(initial=30.0, factor=2.0, cap=900.0, attempts=1)
+"""The pause before a stalled run is tried again, by how many times it stalled. A run that
+must finish is never given up (a user may be unassigned): only `pause` is used."""
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ class FixRunner:
         *,
         wait_limit: float,
         poll_interval: float,
-        retry_base: float = RETRY_BASE,
+        stall_retry: Backoff = STALL_RETRY,
     ) -> None:
         self._services = services
         self._approvals = services.approvals
@@ -56,7 +58,7 @@ class FixRunner:
         self.name = name
         self._wait_limit = wait_limit
         self._poll_interval = poll_interval
-        self._retry_base = retry_base
+        self._stall_retry = stall_retry
 
     async def run_job(self, entry_id: str, approval_id: str) -> bool:
         """Run one job if its run is free; False leaves it to whoever holds the run."""
@@ -142,7 +144,7 @@ class FixRunner:
         self, approval: Approval, lease: Lease, entry: str, outcome: Outcome, done: list[str]
     ) -> None:
         stalls = approval.stalls + 1
-        delay = min(RETRY_CAP, self._retry_base * 2 ** (stalls - 1))
+        delay = self._stall_retry.pause(stalls)
         stalled = await self._move(
             approval,
             STALL,

@@ -21,13 +21,14 @@ from redis.exceptions import RedisError
 
 from bot.bulk.runner import BulkRunner
 from bot.fixes.requests import expire_due
-from bot.fixes.runner import RETRY_BASE, FixRunner
+from bot.fixes.runner import STALL_RETRY, FixRunner
 from bot.scan.runner import ScanRunner
 from bot.services import Services
 from bot.store.jobs import Job
 from bot.watch.triage import Triage
 from bot.workflow.bulk import BULK
 from bot.workflow.scans import SCAN
+from checks.retry import Backoff
 
 DEAD_CONSUMER_MS = 3_600_000
 """A consumer with nothing pending, silent this long, belonged to a process that is gone."""
@@ -46,7 +47,7 @@ class Worker:
         block_ms: int = 2_000,
         wait_limit: float = 60.0,
         poll_interval: float = 2.0,
-        retry_base: float = RETRY_BASE,
+        stall_retry: Backoff = STALL_RETRY,
     ) -> None:
         self._services = services
         self._approvals = services.approvals
@@ -61,7 +62,7 @@ class Worker:
             self.name,
             wait_limit=wait_limit,
             poll_interval=poll_interval,
-            retry_base=retry_base,
+            stall_retry=stall_retry,
         )
         self._scanner = ScanRunner(services, self._leases, self.name)
         self._bulk = BulkRunner(services, self._leases, self.name)

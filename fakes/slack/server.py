@@ -139,7 +139,7 @@ class Hold:
         return not self.drop
 
 
-class _Refused(Exception):
+class _Refusal(Exception):
     """Slack's answer `{"ok": false, "error": error}` (with Block Kit `errors`, if any)."""
 
     def __init__(self, error: str, errors: list[str] | None = None) -> None:
@@ -325,7 +325,7 @@ class FakeSlack:
             call.status, call.answer = 200, self._answer(call)
             if call.answer.get("error") == "ratelimited":
                 call.status, headers = 429, {"Retry-After": "1"}
-        except _Refused as refused:
+        except _Refusal as refused:
             call.status, call.answer = 200, _error(refused.error, refused.errors)
         except Exception as exc:  # a bug in the fake must not pass for Slack's answer
             self.errors.append(exc)
@@ -368,9 +368,9 @@ class FakeSlack:
     def _channel(self, args: JSON) -> str:
         channel = str(args.get("channel") or "")
         if not channel:
-            raise _Refused("channel_not_found")
+            raise _Refusal("channel_not_found")
         if channel in self.not_in_channel:
-            raise _Refused("not_in_channel")
+            raise _Refusal("not_in_channel")
         return channel
 
     def _post_message(self, args: JSON) -> JSON:
@@ -384,14 +384,14 @@ class FakeSlack:
     def _post_ephemeral(self, args: JSON) -> JSON:
         self._channel(args)
         if not args.get("user"):
-            raise _Refused("user_not_in_channel")
+            raise _Refusal("user_not_in_channel")
         self._check_message("chat.postEphemeral", args)
         return {"ok": True, "message_ts": self._next_ts()}
 
     def _update(self, args: JSON) -> JSON:
         channel, ts = self._channel(args), str(args.get("ts") or "")
         if not ts:
-            raise _Refused("message_not_found")
+            raise _Refusal("message_not_found")
         self._check_message("chat.update", args)
         message = self._message(args, ts)
         self.messages[(channel, ts)] = message
@@ -428,20 +428,20 @@ class FakeSlack:
     def _permalink(self, args: JSON) -> JSON:
         channel, ts = str(args.get("channel") or ""), str(args.get("message_ts") or "")
         if not channel or not ts:
-            raise _Refused("channel_not_found" if not channel else "message_not_found")
+            raise _Refusal("channel_not_found" if not channel else "message_not_found")
         link = f"https://{TEAM_DOMAIN}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
         return {"ok": True, "channel": channel, "permalink": link}
 
     def _usergroup_users(self, args: JSON) -> JSON:
         group = str(args.get("usergroup") or "")
         if group not in self.usergroups:
-            raise _Refused("no_such_subteam")
+            raise _Refusal("no_such_subteam")
         return {"ok": True, "users": list(self.usergroups[group])}
 
     def _publish_view(self, args: JSON) -> JSON:
         view = args.get("view")
         if not args.get("user_id") or not isinstance(view, dict):
-            raise _Refused("invalid_arguments")
+            raise _Refusal("invalid_arguments")
         errors = check_blocks(view.get("blocks", []), "/view/blocks", max_blocks=100)
         if errors:
             # Slack reports views' Block Kit errors as invalid_arguments, not invalid_blocks.
@@ -458,9 +458,9 @@ class FakeSlack:
         """A modal, opened with a trigger_id (from an interaction, valid three seconds)."""
         view, trigger = args.get("view"), str(args.get("trigger_id") or "")
         if not isinstance(view, dict) or not trigger:
-            raise _Refused("invalid_arguments")
+            raise _Refusal("invalid_arguments")
         if not _TRIGGER.fullmatch(trigger):
-            raise _Refused("invalid_trigger_id")
+            raise _Refusal("invalid_trigger_id")
         errors = check_blocks(view.get("blocks", []), "/view/blocks", max_blocks=100)
         if view.get("type") != "modal":
             errors.append("must be modal [json-pointer:/view/type]")
@@ -483,7 +483,7 @@ class FakeSlack:
     def _user_info(self, args: JSON) -> JSON:
         user_id = str(args.get("user") or "")
         if not user_id:
-            raise _Refused("user_not_found")
+            raise _Refusal("user_not_found")
         name = user_id.lower()
         profile = {"display_name": name, "real_name": name.title(), "email": f"{name}@example.com"}
         user = {
@@ -504,17 +504,17 @@ class FakeSlack:
     def _upload_url(self, args: JSON) -> JSON:
         missing = [name for name in ("filename", "length") if args.get(name) in (None, "")]
         if missing:
-            raise _Refused("invalid_arguments", [f"missing required field: {n}" for n in missing])
+            raise _Refusal("invalid_arguments", [f"missing required field: {n}" for n in missing])
         length = _integer(args["length"])
         if length is None or length < 0:
-            raise _Refused("invalid_arguments", ["invalid value for field: length"])
+            raise _Refusal("invalid_arguments", ["invalid value for field: length"])
         if length == 0:
-            raise _Refused("missing_argument")  # documented: "when the `length` provided is 0"
+            raise _Refusal("missing_argument")  # documented: "when the `length` provided is 0"
         alt_txt = str(args.get("alt_txt") or "")
         if len(alt_txt) > _ALT_TXT_MAX:
-            raise _Refused("alt_txt_too_large")
+            raise _Refusal("alt_txt_too_large")
         if args.get("snippet_type") and length > _SNIPPET_MAX_BYTES:
-            raise _Refused("snippet_too_large")
+            raise _Refusal("snippet_too_large")
         file_id, ticket = f"F{self._next_serial():010d}", secrets.token_urlsafe(24)
         self._uploads[file_id] = _Upload(file_id, str(args["filename"]), alt_txt)
         self._upload_urls[ticket] = file_id
@@ -526,20 +526,20 @@ class FakeSlack:
             try:
                 files = json.loads(files)
             except ValueError:
-                raise _Refused("invalid_arguments", ["files must be a JSON array"]) from None
+                raise _Refusal("invalid_arguments", ["files must be a JSON array"]) from None
         if not files or not isinstance(files, list):
-            raise _Refused("invalid_arguments", ["missing required field: files"])
+            raise _Refusal("invalid_arguments", ["missing required field: files"])
         if not all(isinstance(item, dict) and item.get("id") for item in files):
-            raise _Refused("invalid_arguments", ["every item of files needs an id"])
+            raise _Refusal("invalid_arguments", ["every item of files needs an id"])
         uploads = [self._uploads.get(str(item["id"])) for item in files]
         done = [upload for upload in uploads if upload is not None and upload.content is not None]
         if len(done) != len(uploads):
             # Never issued, never posted to, or already completed: no upload ticket to finish.
-            raise _Refused("file_not_found")
+            raise _Refusal("file_not_found")
         named = [str(args.get("channel_id") or ""), *str(args.get("channels") or "").split(",")]
         channels = tuple(dict.fromkeys(c.strip() for c in named if c.strip()))
         if any(channel in self.not_in_channel for channel in channels):
-            raise _Refused("not_in_channel")
+            raise _Refusal("not_in_channel")
         thread_ts = str(args.get("thread_ts") or "") or None
         comment = str(args.get("initial_comment") or "") or None
         answered: list[JSON] = []
@@ -565,12 +565,12 @@ class FakeSlack:
         errors = check_blocks(body.get("blocks", []), "/blocks", max_blocks=50)
         if errors:
             self.block_errors.append(f"{where}: {'; '.join(errors)}")
-            raise _Refused("invalid_blocks", errors)
+            raise _Refusal("invalid_blocks", errors)
         text = str(body.get("text") or body.get("markdown_text") or "").strip()
         if text:
             return
         if not body.get("blocks") and not body.get("attachments"):
-            raise _Refused("no_text")
+            raise _Refusal("no_text")
         self.missing_fallback.append(f"{where}: blocks without a top-level text")
 
     def _message(self, args: JSON, ts: str) -> JSON:
@@ -596,7 +596,7 @@ class FakeSlack:
                 and isinstance(metadata.get("event_type"), str)
                 and isinstance(metadata.get("event_payload"), dict)
             ):
-                raise _Refused("invalid_metadata_format")
+                raise _Refusal("invalid_metadata_format")
             message["metadata"] = metadata
         return message
 
@@ -625,7 +625,7 @@ class FakeSlack:
                 self._response_uses[url_id] = uses + 1
                 if not post.body.get("delete_original"):
                     self._check_message("response_url", post.body)
-        except _Refused as refused:
+        except _Refusal as refused:
             status, text = 400, refused.error
         except ValueError:
             status, text = 400, "invalid_payload"
@@ -816,9 +816,9 @@ async def _request_args(request: web.Request) -> JSON:
             try:
                 body = await request.json()
             except ValueError:
-                raise _Refused("invalid_json") from None
+                raise _Refusal("invalid_json") from None
             if not isinstance(body, dict):
-                raise _Refused("invalid_json")
+                raise _Refusal("invalid_json")
             args.update(body)
         else:
             form = await request.post()

@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from bot.fixes.render import verification
+from bot.fixes.runner import STALL_RETRY
 from bot.runtime import worker as worker_module
 from bot.runtime.worker import Worker
 from bot.slackkit.failures import REDIS_REFUSED
@@ -52,6 +53,8 @@ from tests.harness.bot import (
 APPROVED = "Approved: the fix runs now, and the thread shows how it goes."
 REQUESTED = "Approval requested in the thread"
 AUDIT_CHANNEL = "C0AUDIT"
+QUICK_STALLS = STALL_RETRY.scaled(0.05 / STALL_RETRY.initial)
+"""The stall backoff, a stalled run tried again after 50 ms instead of 30 s."""
 
 
 # Fixtures ------------------------------------------------------------------------------------
@@ -282,7 +285,7 @@ async def test_refused_reassign_stalls_loudly_until_okta_accepts_it(
     state = fake_okta.state
     box, jdoe = app_id(fake_okta, "boxnet"), user_id(fake_okta, "jdoe")
     approval_id, thread_ts, refusals = await approved_relink_okta_refuses(bot, fake_okta)
-    stalling = worker(bot, name="stalling", retry_base=0.05)
+    stalling = worker(bot, name="stalling", stall_retry=QUICK_STALLS)
 
     assert await stalling.work_once() == 1
     stalled = await approval_of(bot, approval_id)
@@ -340,7 +343,7 @@ async def test_slack_unreachable_as_the_run_stalls_still_raises_the_alarm(
     failed = slack_unreachable_once(
         monkeypatch, bot, "chat_update", lambda args: "(stalled)" in str(args.get("text"))
     )
-    stalling = worker(bot, name="stalling", retry_base=0.05)
+    stalling = worker(bot, name="stalling", stall_retry=QUICK_STALLS)
     for _ in range(200):
         if await state_of(bot, approval_id) in (State.DONE, State.FAILED):
             break
