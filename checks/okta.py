@@ -188,9 +188,14 @@ class OktaClient:
         budget: RateBudget | None = None,
     ) -> AsyncIterator[OktaClient]:
         """`clock` (monotonic seconds) decides when an OAuth access token is due for renewal;
-        `budget`, shared by every process, paces the requests (none: Okta's 429s alone)."""
-        async with aiohttp.ClientSession() as session:
-            yield cls(session, settings, clock=clock, budget=budget)
+        `budget`, shared by every process, paces the requests (none: Okta's 429s alone) and is
+        closed with the client: what Okta's last answers said reaches the other processes."""
+        try:
+            async with aiohttp.ClientSession() as session:
+                yield cls(session, settings, clock=clock, budget=budget)
+        finally:
+            if budget is not None:
+                await budget.aclose()
 
     def _credentials_for(self, settings: OktaSettings, clock: Callable[[], float]) -> Credentials:
         if settings.token:

@@ -25,6 +25,9 @@ class RateBudget(Protocol):
     async def observe(self, bucket: str, limit: int, remaining: int, reset: float) -> None:
         """What Okta said of `bucket` in an answer's X-Rate-Limit-* headers."""
 
+    async def aclose(self) -> None:
+        """Tell the other processes what is still untold; the budget is not used after."""
+
 
 @contextlib.contextmanager
 def background() -> Iterator[None]:

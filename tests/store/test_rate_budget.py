@@ -8,10 +8,12 @@ import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
+from bot.store import budget as budget_module
 from bot.store.budget import RedisRateBudget
 from bot.store.keys import Keys
 from checks.diagnose import diagnose
@@ -22,6 +24,10 @@ from checks.scan import AppScan, scan_app
 from fakes.okta.rate_limits import RateLimits
 from fakes.okta.server import FakeOkta
 from tests.conftest import TOKEN
+
+
+def _shared(redis: Redis, keys: Keys, org: str) -> RedisRateBudget:
+    return RedisRateBudget(redis, keys, org, 0.5)
 
 
 def _budget(redis: Redis, org: str, share: float = 0.5) -> RedisRateBudget:
@@ -113,3 +119,46 @@ async def test_two_processes_scan_and_diagnose_without_a_single_429(
         int(r.started // 2) for r in fake_okta.requests if bucket_of(r.path) == "apps"
     )
     assert max(per_window.values()) <= 20
+
+
+async def test_an_okta_request_waits_on_one_redis_round_trip_and_every_answer_is_told(
+    fake_okta: FakeOkta, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer's X-Rate-Limit-* headers ride with the next request's take; the last ones
+    are sent when the client closes, or once the process has been quiet for TELL_WITHIN."""
+    fake_okta.limits = RateLimits(limits={"apps": 600}, window=60.0)
+    keys = Keys(f"attrsync-test-{uuid.uuid4().hex[:8]}:")
+    sent: list[str] = []
+    execute: Any = redis.execute_command
+
+    async def counted(*args: object, **options: object) -> object:
+        sent.append(str(args[0]))
+        return await execute(*args, **options)
+
+    async def told() -> dict[Any, Any]:
+        [key] = [k async for k in redis.scan_iter(match=f"{keys.prefix}*")]
+        return dict(await redis.hgetall(key))
+
+    monkeypatch.setattr(redis, "execute_command", counted)
+    monkeypatch.setattr(budget_module, "TELL_WITHIN", 3600.0)
+    settings = OktaSettings(org_url=fake_okta.url, token=TOKEN, timeout=5.0)
+    async with OktaClient.open(
+        settings, budget=RedisRateBudget(redis, keys, fake_okta.url, 0.5)
+    ) as okta:
+        for _ in range(5):
+            await okta.get("/api/v1/apps", {"q": "box"})
+        assert len(sent) == 5, sent
+    assert len(sent) == 6, "the last answer is told when the client closes"
+    assert (await told())[b"told"] == b"1" and (await told())[b"limit"] == b"600"
+
+    monkeypatch.setattr(budget_module, "TELL_WITHIN", 0.01)
+    await redis.delete(*[k async for k in redis.scan_iter(match=f"{keys.prefix}*")])
+    async with OktaClient.open(
+        settings, budget=RedisRateBudget(redis, keys, fake_okta.url, 0.5)
+    ) as okta:
+        await okta.get("/api/v1/apps", {"q": "box"})
+        for _ in range(200):
+            if (await told()).get(b"told") == b"1":
+                break
+            await asyncio.sleep(0.01)
+        assert (await told()).get(b"told") == b"1", "a quiet process tells what it heard"
