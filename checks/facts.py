@@ -262,7 +262,7 @@ class Facts:
         key = f"{app.id}:mappings:{user.type_id}"
         listed = await self._cached(key, lambda: self.okta.get_all("/api/v1/mappings", params))
         chosen = next(
-            (m for m in listed if isinstance(m, dict) and _source_type(m) == "user"),
+            (m for m in listed if isinstance(m, dict) and source_type(m) == "user"),
             None,
         )
         if chosen is None:
@@ -322,7 +322,8 @@ class Facts:
         return tuple(sorted(granting, key=lambda g: g.id != app_user.group_id))
 
 
-def _source_type(mapping: Mapping[str, Any]) -> object:
+def source_type(mapping: Mapping[str, Any]) -> object:
+    """What a listed mapping maps from: `user` for a user type, else an app."""
     source = mapping.get("source")
     return source.get("type", "user") if isinstance(source, dict) else None
 

@@ -1,8 +1,10 @@
 """Scan: every user assigned to an app, checked from pages of app users with their Okta users
 embedded, so there is no request per user.
 
-The app-level facts (the app, its provisioning settings, schema, group assignments, mappings
-per user type) are read once. The System Log is read once for the whole app (its push events
+The app-level facts (the app, its provisioning settings, schema, group assignments, the mapping
+of every user type) are read once, and all at once with the first page right after the app
+lookup: a scan takes the app lookup plus its pages in round trips, each page read while the
+one before is checked. The System Log is read once for the whole app (its push events
 and the org's profile changes of the last week, up to LOG_LIMIT events); the report says when
 that limit cut it short. Per user, the checks that need nothing more run on preset facts: the
 user, assignment, mapping (create-only or wrong-source), preview (the mapping evaluated against
@@ -18,19 +20,22 @@ import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from checks import parse
 from checks.diagnose import run_check, verdict
 from checks.errors import AppNotFound, OktaError, OktaRateLimited, OktaUnavailable, UserNotFound
-from checks.facts import LOG_WINDOW, PROFILE_UPDATE, Facts, OktaReader, iso
+from checks.facts import LOG_WINDOW, PROFILE_UPDATE, Facts, OktaReader, iso, source_type
 from checks.model import App, Finding, Group, LogEvent, ProfileMapping, User
 from checks.registry import CHECKS
 from checks.retry import Backoff
 from checks.scan_tally import Outcome, Tally
 
+T = TypeVar("T")
 PAGE_SIZE = 500
 """Okta's largest page of app users."""
+READ_AHEAD = 2
+"""Pages read before the scan needs them (the page being checked is not counted)."""
 LOG_LIMIT = 5000
 APP_CHECKS = ("app", "provisioning", "credentials", "update_attributes", "deactivate_users")
 """Checks whose answer is the same for every user: run once, reported as app findings."""
@@ -67,6 +72,8 @@ class AppScan:
         groups: Mapping[str, Group],
         now: datetime,
         page_size: int = PAGE_SIZE,
+        mappings: Mappings | None = None,
+        listing: Listing | None = None,
     ) -> None:
         self.okta = okta
         self.page_size = page_size
@@ -78,7 +85,8 @@ class AppScan:
         self._app_facts = app_facts
         self._groups = groups
         self._events_by_user = _by_target(events)
-        self._mappings: dict[str | None, asyncio.Future[ProfileMapping | None]] = {}
+        self._mappings = mappings or Mappings((), {})
+        self._listing = listing or Listing(okta, self.app, page_size)
         self._example: User | None = None
         """A user this scan has read, to judge the app-level checks with."""
 
@@ -91,18 +99,30 @@ class AppScan:
         now: datetime,
         page_size: int = PAGE_SIZE,
         log: SystemLog | None = None,
+        cursor: str | None = None,
+        pages: bool = True,
     ) -> AppScan:
         """Resolve the app (AppNotFound lists ambiguities) and read its app-level facts; the
-        System Log too, unless `log` (read once for several apps) is given."""
+        System Log too, unless `log` (read once for several apps) is given. With `pages`, the
+        mappings and the page at `cursor` (None: the first) are read at the same time, for
+        the scan to start with; without, only the app-level checks can be asked for."""
         facts = Facts.of_app(okta, app_query, now=now)
         app = await facts.app()
-        feature, connection, schema, assigned, events = await asyncio.gather(
-            facts.feature(),
-            facts.connection(),
-            facts.schema(),
-            okta.get_all(f"/api/v1/apps/{app.id}/groups", {"limit": 200, "expand": "group"}),
-            _events(okta, app, now) if log is None else _given(log),
-        )
+        listing = Listing(okta, app, page_size)
+        if pages:
+            listing.start(cursor)
+        try:
+            feature, connection, schema, assigned, events, mappings = await asyncio.gather(
+                facts.feature(),
+                facts.connection(),
+                facts.schema(),
+                okta.get_all(f"/api/v1/apps/{app.id}/groups", {"limit": 200, "expand": "group"}),
+                _events(okta, app, now) if log is None else _given(log),
+                _mappings(okta, app) if pages else _given(Mappings((), {})),
+            )
+        except BaseException:
+            await listing.close()
+            raise
         parsed = tuple(
             sorted((parse.log_event(e) for e in events[:LOG_LIMIT]), key=_newest, reverse=True)
         )
@@ -118,17 +138,17 @@ class AppScan:
             "log": parsed,
         }
         complete = len(events) <= LOG_LIMIT
-        return cls(okta, app_facts, parsed, complete, _app_groups(assigned), now, page_size)
+        groups = _app_groups(assigned)
+        return cls(okta, app_facts, parsed, complete, groups, now, page_size, mappings, listing)
 
     async def fetch(self, url: str | None) -> tuple[list[Any], str | None]:
         """One page of app users (the first for None, else the one a page's next_url names)
-        and the URL of the next page."""
-        if url is None:
-            path = f"/api/v1/apps/{self.app.id}/users"
-            params: Mapping[str, str | int] | None = {"limit": self.page_size, "expand": "user"}
-        else:
-            path, params = url, None
-        return await self.okta.get_page(path, params)
+        and the URL of the next page, which is then read ahead."""
+        return await self._listing.fetch(url)
+
+    async def close(self) -> None:
+        """Stop reading the pages read ahead that nobody will ask for now."""
+        await self._listing.close()
 
     async def diagnose(self, items: list[Any]) -> tuple[Outcome, ...]:
         return tuple([await self._outcome(item) for item in items])
@@ -152,7 +172,7 @@ class AppScan:
         facts = self._facts(user.id)
         facts.know("user", user)
         facts.know("app_user", app_user)
-        facts.know("mapping", await self._mapping_for(user))
+        facts.know("mapping", self._mappings.of(user))
         facts.know("log", self._events_by_user.get(user.id, ()))
         granting = self._groups.get(app_user.group_id or "")
         facts.know("groups", (granting,) if app_user.scope == "GROUP" and granting else ())
@@ -171,14 +191,86 @@ class AppScan:
             facts.know(name, value)
         return facts
 
-    async def _mapping_for(self, user: User) -> ProfileMapping | None:
-        """The mapping for the user's type, read once per type."""
-        future = self._mappings.get(user.type_id)
-        if future is None:
-            facts = self._facts(user.id)
-            facts.know("user", user)
-            future = self._mappings[user.type_id] = asyncio.ensure_future(facts.mapping())
-        return await future
+
+@dataclass(frozen=True, slots=True)
+class Mappings:
+    """Every mapping from a user type to the app, read at once: the list by target, then each
+    one's details together (a diagnosis reads one user type's, `Facts.mapping`)."""
+
+    listed: tuple[ProfileMapping, ...]
+    """In the order Okta lists them."""
+    by_type: Mapping[str, ProfileMapping]
+    """By the id of the user type they map from."""
+
+    def of(self, user: User) -> ProfileMapping | None:
+        """The mapping Okta applies to the user: their type's; the first listed for a user
+        whose type Okta did not name (as `Facts.mapping` chooses)."""
+        if user.type_id is None:
+            return self.listed[0] if self.listed else None
+        return self.by_type.get(user.type_id)
+
+
+async def _mappings(okta: PageReader, app: App) -> Mappings:
+    listed = await okta.get_all("/api/v1/mappings", {"targetId": app.id, "limit": 200})
+    sources = [m for m in listed if isinstance(m, dict) and source_type(m) == "user"]
+    ids = [parse.okta_id(m.get("id"), "profile mapping") for m in sources]
+    details = await asyncio.gather(*(okta.get(f"/api/v1/mappings/{i}") for i in ids))
+    mappings = tuple(parse.mapping(detail) for detail in details)
+    by_type: dict[str, ProfileMapping] = {}
+    for listed_one, mapping in zip(sources, mappings, strict=True):
+        type_id = listed_one["source"].get("id") if isinstance(listed_one["source"], dict) else None
+        if isinstance(type_id, str):
+            by_type.setdefault(type_id, mapping)
+    return Mappings(mappings, by_type)
+
+
+PageRead = tuple[list[Any], str | None]
+"""A page's app users as Okta sent them, and the URL of the next page (None after the last)."""
+
+
+class Listing:
+    """An app's pages of app users, each asked for the moment the page before names it: the
+    listing takes one round trip per page, however long a page takes to diagnose. At most
+    READ_AHEAD pages wait in memory."""
+
+    def __init__(self, okta: PageReader, app: App, page_size: int) -> None:
+        self._okta = okta
+        self._app = app
+        self._page_size = page_size
+        self._ahead: dict[str | None, asyncio.Future[PageRead]] = {}
+
+    def start(self, url: str | None) -> None:
+        """Ask for the page at `url` (None: the first) before anyone needs it."""
+        if url not in self._ahead and len(self._ahead) < READ_AHEAD:
+            self._ahead[url] = asyncio.ensure_future(self._read(url))
+
+    async def fetch(self, url: str | None) -> PageRead:
+        ahead = self._ahead.pop(url, None)
+        read = await (ahead if ahead is not None else self._read(url))
+        if read[1] is not None:
+            self.start(read[1])  # a page taken leaves room for the next in memory
+        return read
+
+    async def close(self) -> None:
+        ahead, self._ahead = self._ahead, {}
+        for page in ahead.values():
+            await _discard(page)
+
+    async def _read(self, url: str | None) -> PageRead:
+        if url is None:
+            params: Mapping[str, str | int] = {"limit": self._page_size, "expand": "user"}
+            read = await self._okta.get_page(f"/api/v1/apps/{self._app.id}/users", params)
+        else:
+            read = await self._okta.get_page(url)
+        if read[1] is not None:
+            self.start(read[1])
+        return read
+
+
+async def _discard(future: asyncio.Future[Any]) -> None:
+    future.cancel()
+    with contextlib.suppress(asyncio.CancelledError, OktaError):
+        await future
 
 
 def described(exc: AppNotFound) -> str:
@@ -208,8 +300,8 @@ def _events(okta: PageReader, app: App, now: datetime) -> Awaitable[SystemLog]:
     return read_log(okta, now, f'target.id eq "{app.id}" or eventType eq "{PROFILE_UPDATE}"')
 
 
-async def _given(log: SystemLog) -> SystemLog:
-    return log
+async def _given(value: T) -> T:
+    return value
 
 
 def _newest(event: LogEvent) -> datetime:
@@ -279,7 +371,10 @@ async def scan_app(
     show progress). A page still unread after PAGE_RETRY's tries ends the scan incomplete,
     saying where: a listing cannot skip a page, since only that page names the next."""
     tally = tally or Tally()
-    read = await _read_pages(scan, cursor, tally, on_page, stopped, pause)
+    try:
+        read = await _read_pages(scan, cursor, tally, on_page, stopped, pause)
+    finally:
+        await scan.close()
     findings = await scan.app_findings()
     return ScanResult(scan.app, read.tally, findings, read.reason, scan.log_complete)
 
@@ -299,33 +394,23 @@ async def _read_pages(
     stopped: Callable[[], Awaitable[bool]] | None,
     pause: Callable[[float], Awaitable[None]],
 ) -> _Read:
-    # The next page is read while this one is diagnosed: a scan takes as long as its round
-    # trips to Okta, or as its diagnoses, whichever is longer, not both added up.
+    # The pages after this one are read while it is diagnosed (AppScan reads ahead): a scan
+    # takes as long as its round trips to Okta, or as its diagnoses, not both added up.
     url: str | None = cursor
-    fetching: asyncio.Future[tuple[list[Any], str | None]] | None = None
-    try:
-        while True:
-            if stopped is not None and await stopped():
-                return _Read(tally, _stopped(tally))
-            if fetching is None:
-                fetching = asyncio.ensure_future(_read(scan, url, pause))
-            try:
-                items, url = await fetching
-            except OktaError as exc:
-                page = tally.pages + 1
-                return _Read(tally, f"Okta's page {page} of app users could not be read: {exc}")
-            fetching = asyncio.ensure_future(_read(scan, url, pause)) if url else None
-            page_read = Page(await scan.diagnose(items), url)
-            tally = tally.plus(page_read.outcomes)
-            if on_page is not None:
-                await on_page(page_read, tally)
-            if url is None:
-                return _Read(tally, None)
-    finally:
-        if fetching is not None and not fetching.done():
-            fetching.cancel()
-            with contextlib.suppress(asyncio.CancelledError, OktaError):
-                await fetching
+    while True:
+        if stopped is not None and await stopped():
+            return _Read(tally, _stopped(tally))
+        try:
+            items, url = await _read(scan, url, pause)
+        except OktaError as exc:
+            page = tally.pages + 1
+            return _Read(tally, f"Okta's page {page} of app users could not be read: {exc}")
+        page_read = Page(await scan.diagnose(items), url)
+        tally = tally.plus(page_read.outcomes)
+        if on_page is not None:
+            await on_page(page_read, tally)
+        if url is None:
+            return _Read(tally, None)
 
 
 def _stopped(tally: Tally) -> str:

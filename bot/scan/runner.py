@@ -65,6 +65,8 @@ class ScanRunner:
                     record.app_id,
                     now=services.clock(),
                     page_size=services.settings.scan_page_size,
+                    cursor=record.cursor,
+                    pages=record.stop_by is None,  # stopped before it began: no page is read
                 )
             except AttrsyncError as exc:
                 await self._scans.end(record, lease.fence, ScanState.FAILED, unread=str(exc))
@@ -128,7 +130,7 @@ class ScanRunner:
         try:
             with background():
                 app_scan = await AppScan.open(
-                    self._services.okta, record.app_id, now=self._services.clock()
+                    self._services.okta, record.app_id, now=self._services.clock(), pages=False
                 )
                 findings = await app_scan.app_findings()
         except AttrsyncError:

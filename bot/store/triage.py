@@ -71,11 +71,21 @@ else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
 return 1
 """
 
-# KEYS: watch-due. ARGV: now, limit. Takes the due users off the set, at once.
+# KEYS: watch-due. ARGV: now, limit, coming (seconds), hold (seconds). Takes the due users off
+# the set, at once; none while more changes fall due within `coming`, unless the first due has
+# waited `hold` already.
 _DUE = """
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
-for _, user in ipairs(due) do redis.call('ZREM', KEYS[1], user) end
-return due
+local now = tonumber(ARGV[1])
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES', 'LIMIT', 0, ARGV[2])
+if #due == 0 then return {} end
+local more = redis.call('ZCOUNT', KEYS[1], '(' .. now, now + tonumber(ARGV[3]))
+if more > 0 and tonumber(due[2]) > now - tonumber(ARGV[4]) then return {} end
+local users = {}
+for i = 1, #due, 2 do
+  redis.call('ZREM', KEYS[1], due[i])
+  users[#users + 1] = due[i]
+end
+return users
 """
 
 
@@ -221,8 +231,13 @@ class TriageStore:
         if users:
             await self._redis.delete(*(self._keys.watch_changed(u) for u in users))
 
-    async def due(self, now: float, limit: int = 50) -> list[str]:
-        return [as_text(u) for u in await self._due(keys=[self._keys.watch_due], args=[now, limit])]
+    async def due(
+        self, now: float, limit: int = 50, *, coming: float = 0.0, hold: float = 0.0
+    ) -> list[str]:
+        """The users whose changes are due, taken off the set; none yet while more changes
+        fall due within `coming` seconds, for at most `hold` seconds past the first one."""
+        args = [now, limit, coming, hold]
+        return [as_text(u) for u in await self._due(keys=[self._keys.watch_due], args=args)]
 
 
 def _event(fields: Any) -> dict[str, Any] | None:

@@ -52,6 +52,11 @@ SUMMARY_EVERY = 5.0
 BULK = 20
 """More changes than this due at once are looked at by scanning the apps, not user by user."""
 DUE_AT_ONCE = 10_000
+COMING = 30.0
+"""Changes falling due this close together are triaged together: an import Okta logs over a
+minute is looked at as one (by scanning its apps), not user by user as its changes come due."""
+HOLD = 120.0
+"""The longest a due change waits for the ones coming after it."""
 PROFILE_CHANGE = "a profile change"
 ATTEMPTS = 5
 """Times an event is tried (a report Slack refused is tried again when Redis hands the event
@@ -110,7 +115,7 @@ class Triage:
         for item in delivered:
             if await self._handled(channel, item):
                 done.append(item.entry)
-        users = await self._store.due(self._now(), limit=DUE_AT_ONCE)
+        users = await self._store.due(self._now(), DUE_AT_ONCE, coming=COMING, hold=HOLD)
         if len(users) > BULK:
             await self._guarded(self._changed_many(channel, set(users)), "a bulk change")
         else:

@@ -59,16 +59,32 @@ async def test_counts_each_cause_once_per_user(okta: OktaClient, fake_okta: Fake
 
 
 async def test_reads_pages_not_users(okta: OktaClient, fake_okta: FakeOkta) -> None:
-    scan = await _open(okta, page_size=50)
     fake_okta.requests.clear()
+    scan = await _open(okta, page_size=50)
+    opened = len(fake_okta.requests)
     await scan_app(scan)
     pages = [r for r in fake_okta.requests if r.path.endswith("/users")]
     assert len(pages) == -(-crowd.USERS // 50)
     assert all(r.query.get("expand") == "user" for r in pages)
     assert all(r.query.get("limit") == "50" for r in pages)
-    # Per user nothing: the only other request is the mapping of the one user type.
-    others = [r.path for r in fake_okta.requests if r not in pages]
-    assert others == ["/api/v1/mappings", f"/api/v1/mappings/{_mapping_id(fake_okta)}"]
+    # The first page and every user type's mapping come with the app-level facts …
+    with_the_app = [r.path for r in fake_okta.requests[:opened]]
+    assert pages[0].path in with_the_app
+    assert {"/api/v1/mappings", f"/api/v1/mappings/{_mapping_id(fake_okta)}"} <= set(with_the_app)
+    # … and per user nothing: the scan itself reads pages only.
+    assert [r for r in fake_okta.requests[opened:] if r not in pages] == []
+
+
+async def test_a_scan_takes_the_app_lookup_and_its_pages_in_round_trips(
+    okta: OktaClient, fake_okta: FakeOkta
+) -> None:
+    """The app-level facts, the mappings (list, then details) and the first page go out
+    together right after the app lookup; each next page as soon as the one before arrives."""
+    fake_okta.latency = 0.15  # big enough that concurrent requests overlap on any machine
+    fake_okta.requests.clear()
+    await scan_app(await _open(okta, page_size=50))
+    pages = -(-crowd.USERS // 50)
+    assert fake_okta.round_trips() == 1 + pages
 
 
 def _mapping_id(fake_okta: FakeOkta) -> str:
@@ -100,10 +116,10 @@ async def test_resumes_from_a_saved_cursor_with_the_same_totals(okta: OktaClient
 async def test_a_page_okta_keeps_refusing_ends_the_scan_incomplete(
     okta: OktaClient, fake_okta: FakeOkta
 ) -> None:
-    scan = await _open(okta, page_size=100)
     refuse = Fault.status(500, path=r"/api/v1/apps/[^/]+/users$", method="GET")
-    refuse.skip = 1  # the first page comes through
+    refuse.skip = 1  # the first page, read with the app-level facts, comes through
     fake_okta.faults.append(refuse)
+    scan = await _open(okta, page_size=100)
     result = await scan_app(scan, pause=_no_pause)
     assert not result.complete
     assert result.unread is not None and result.unread.startswith(

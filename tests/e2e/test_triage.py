@@ -185,6 +185,41 @@ async def test_a_bulk_import_costs_scans_of_the_apps_not_a_diagnosis_per_user(
     assert len(reports) == 5 + 1
 
 
+async def test_an_import_logged_over_a_minute_is_looked_at_as_one(
+    fake_okta: FakeOkta, slack: FakeSlack
+) -> None:
+    """The thirty changes fall due over a minute: triage waits for the last of them and scans
+    the apps once, instead of diagnosing each user as their change falls due."""
+    now = [datetime.now(UTC)]
+    settings = bot_settings(
+        fake_okta.url,
+        slack,
+        ATTRSYNC_EVENT_HOOK_SECRET=SECRET,
+        ATTRSYNC_TRIAGE_CHANNEL=TRIAGE,
+        ATTRSYNC_WATCH_GRACE="60",
+    )
+    state = fake_okta.state
+    salesforce = state.find_app("salesforce")
+    assert salesforce is not None
+    _, changes = title_import(state, salesforce, 30)
+    start = now[0]
+    for n, change in enumerate(changes):  # logged two seconds apart
+        change["published"] = (start + timedelta(seconds=2 * n)).isoformat().replace("+00:00", "Z")
+    async with running_bot(settings, slack, clock=lambda: now[0]) as watching:
+        await _deliver(watching, fake_okta, changes)
+        await worker(watching).work_once()
+        fake_okta.requests.clear()
+        for _ in range(60):  # a pass every five seconds, for five minutes
+            now[0] += timedelta(seconds=5)
+            await worker(watching).work_once()
+    assert not any("user.id" in r.query.get("filter", "") for r in fake_okta.requests)
+    assert len(fake_okta.requests) < 100  # as when logged at once
+    reports = _reports(slack)
+    [summary] = [r for r in reports if "failed to sync within minutes" in r.args["text"]]
+    assert summary.args["text"].startswith("30 users of Salesforce")
+    assert len(reports) == 5 + 1
+
+
 async def test_a_change_no_mapping_reads_is_not_looked_into(
     watching: Bot, fake_okta: FakeOkta, slack: FakeSlack
 ) -> None:
