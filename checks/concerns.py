@@ -27,8 +27,12 @@ async def concerns(facts: Facts, changed: frozenset[str]) -> bool:
         return True
     if mapping is None:
         return True  # no mapping at all: the diagnosis says so
-    reads = {name for p in mapping.properties.values() for name in _reads(p.expression)}
-    reads |= {EQUIVALENTS.get(name, name) for name in mapping.properties}
+    reads = {EQUIVALENTS.get(name, name) for name in mapping.properties}
+    for mapped in mapping.properties.values():
+        try:
+            reads |= referenced_attributes(mapped.expression)
+        except CannotEvaluate:
+            return True  # an expression it cannot read may read any of them
     return bool(reads & changed)
 
 
@@ -46,10 +50,3 @@ def bulk_concerned(listed: Iterable[object]) -> list[App]:
         if might_provision(app):
             apps.append(app)
     return apps
-
-
-def _reads(expression: str) -> frozenset[str]:
-    try:
-        return referenced_attributes(expression)
-    except CannotEvaluate:
-        return frozenset()

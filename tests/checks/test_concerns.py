@@ -46,6 +46,11 @@ async def test_an_unreadable_mapping_is_looked_at() -> None:
     assert await concerns(facts, frozenset({"department"}))
 
 
+async def test_an_expression_it_cannot_read_may_read_the_change() -> None:
+    mapping = b.mapping(costCenter=("user.department +", "PUSH"))
+    assert await concerns(b.facts(mapping=mapping), frozenset({"division"}))
+
+
 def _listed(app_id: str, name: str, *features: str) -> dict[str, object]:
     return {"id": app_id, "name": name, "status": "ACTIVE", "features": list(features)}
 
