@@ -10,7 +10,7 @@ from fakes.okta import operations, shapes
 from fakes.okta.filters import FakeFilterError, parse_filter
 from fakes.okta.shapes import JSON
 from fakes.okta.state import FakeOktaError, OrgState
-from fakes.okta.wire import answer, json_body, mark_mutation, no_content, page, state_of
+from fakes.okta.wire import answer, json_body, mark_mutation, no_content, page, page_of, state_of
 
 # The attributes Okta documents for `GET /api/v1/apps?filter=`.
 _APP_FILTER_ATTRIBUTES: Final = frozenset(
@@ -86,16 +86,12 @@ def _app_user_matches(app_user: JSON, q: str) -> bool:
 async def list_app_users(request: web.Request) -> web.Response:
     state = state_of(request)
     app_id = _app(state, request.match_info["appId"])["id"]
-    # Ordered by id, so that a cursor whose user has gone since still finds its place.
-    app_users = sorted(
-        (found for (aid, _), found in state.app_users.items() if aid == app_id),
-        key=lambda found: str(found["id"]),
-    )
+    following = state.app_users.listed_after(app_id, request.query.get("after", ""))
     q = request.query.get("q")
     if q:
-        app_users = [found for found in app_users if _app_user_matches(found, q)]
-    chunk, links = page(
-        request, app_users, cursor=lambda found: str(found["id"]), default_limit=50, max_limit=500
+        following = (found for found in following if _app_user_matches(found, q))
+    chunk, links = page_of(
+        request, following, cursor=lambda found: str(found["id"]), default_limit=50, max_limit=500
     )
     return answer(request, [_with_user(state, request, found) for found in chunk], links=links)
 

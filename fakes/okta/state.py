@@ -11,9 +11,10 @@ Tests assemble custom orgs with the builder methods, e.g.::
 
 from __future__ import annotations
 
+import bisect
 import random
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -88,6 +89,47 @@ def supports_features_api(app: Mapping[str, Any]) -> bool:
     return app["name"] in FEATURES_API_APPS
 
 
+class AppUsers(MutableMapping[tuple[str, str], JSON]):
+    """The org's app users by (app id, user id), plus each app's user ids sorted: Okta's
+    listing order, kept in step by every write so that a page is a search, not a sort."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple[str, str], JSON] = {}
+        self._ids: dict[str, list[str]] = {}
+
+    def __getitem__(self, key: tuple[str, str]) -> JSON:
+        return self._by_key[key]
+
+    def __setitem__(self, key: tuple[str, str], value: JSON) -> None:
+        if key not in self._by_key:
+            app_id, user_id = key
+            bisect.insort(self._ids.setdefault(app_id, []), user_id)
+        self._by_key[key] = value
+
+    def __delitem__(self, key: tuple[str, str]) -> None:
+        del self._by_key[key]
+        app_id, user_id = key
+        ids = self._ids[app_id]
+        del ids[bisect.bisect_left(ids, user_id)]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_key
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._by_key)
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def listed_after(self, app_id: str, after: str) -> Iterator[JSON]:
+        """The app's users in Okta's order, from the first whose id sorts after `after` (all
+        of them for ""): a cursor whose user has gone since still finds its place. Read it
+        before the org changes again."""
+        ids = self._ids.get(app_id, [])
+        for position in range(bisect.bisect_right(ids, after), len(ids)):
+            yield self._by_key[(app_id, ids[position])]
+
+
 @dataclass(eq=False, repr=False)
 class OrgState:
     """Everything the fake Okta serves. Objects are stored in their wire shape."""
@@ -98,7 +140,7 @@ class OrgState:
     users: dict[str, JSON] = field(default_factory=dict)
     user_types: dict[str, JSON] = field(default_factory=dict)
     apps: dict[str, JSON] = field(default_factory=dict)
-    app_users: dict[tuple[str, str], JSON] = field(default_factory=dict)
+    app_users: AppUsers = field(default_factory=AppUsers)
     groups: dict[str, JSON] = field(default_factory=dict)
     group_members: dict[str, list[str]] = field(default_factory=dict)
     app_groups: dict[tuple[str, str], JSON] = field(default_factory=dict)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final, TypeVar
 
 from aiohttp import web
@@ -91,7 +92,6 @@ def page(
 
     A limit of -1 (Okta's default for some lists) means everything.
     """
-    limit = int_param(request, "limit", default=default_limit, minimum=-1, maximum=max_limit)
     after = request.query.get("after")
     start = 0
     if after:
@@ -102,10 +102,28 @@ def page(
             start = bisect.bisect_right(keys, after)
         else:
             start = len(items)
-    end = len(items) if limit < 1 else start + limit
-    chunk = list(items[start:end])
+    following = itertools.islice(items, start, None)
+    return page_of(
+        request, following, cursor=cursor, default_limit=default_limit, max_limit=max_limit
+    )
+
+
+def page_of(
+    request: web.Request,
+    following: Iterator[T],
+    *,
+    cursor: Callable[[T], str],
+    default_limit: int,
+    max_limit: int,
+) -> tuple[list[T], list[str]]:
+    """As `page`, for a list already started where the `after` cursor says. Only the page and
+    the one item after it (is there a next page?) are read: a list an index serves from its
+    cursor costs a page's size, not the list's."""
+    limit = int_param(request, "limit", default=default_limit, minimum=-1, maximum=max_limit)
+    chunk = list(following) if limit < 1 else list(itertools.islice(following, limit + 1))
     links = [f'<{request.url}>; rel="self"']
-    if end < len(items) and chunk:
+    if limit >= 1 and len(chunk) > limit:
+        del chunk[limit:]
         links.append(f'<{next_url(request, cursor(chunk[-1]))}>; rel="next"')
     return chunk, links
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import time
 import uuid
@@ -249,6 +250,126 @@ async def test_app_user_get_list_and_expand() -> None:
         1 for app_id, _ in org.app_users if app_id == box
     )
     assert [found["profile"]["firstName"] for found in body] == ["Carol"]
+
+
+async def test_app_user_pages_go_on_in_id_order_while_users_come_and_go() -> None:
+    """Okta lists app users by id, and a next link goes on after its cursor's id: users
+    assigned since behind the cursor are not listed, users ahead are; unassigned ones are not,
+    the cursor's own user included; a changed or re-assigned app user keeps its place."""
+    org = fixed_org()
+    box = org.add_app("boxnet", "Box")["id"]
+    users = [org.add_user(f"user{n}", "Pat", f"Doe{n}")["id"] for n in range(30)]
+    for user_id in users[:12]:
+        org.assign(box, user_id)
+    path = f"/api/v1/apps/{box}/users"
+
+    def assigned() -> list[str]:
+        return sorted(user_id for app_id, user_id in org.app_users if app_id == box)
+
+    def listed(pages: list[list[JSON]]) -> list[list[str]]:
+        return [[found["id"] for found in page] for page in pages]
+
+    def in_pages(user_ids: list[str]) -> list[list[str]]:
+        return [user_ids[n : n + 5] for n in range(0, len(user_ids), 5)]
+
+    async with running(org) as (fake, http):
+        before = await every_page(http, path, {"limit": "5"})
+        assert listed(before) == in_pages(assigned())
+        _status, first, headers = await call(http, "GET", path, params={"limit": "5"})
+        cursor = first[-1]["id"]
+        url = next_link(headers)
+        assert url == f"{fake.url}{path}?after={cursor}&limit=5"
+        behind = [user_id for user_id in users[12:] if user_id < cursor]
+        ahead = [user_id for user_id in users[12:] if user_id > cursor]
+        listed_ahead = [user_id for user_id in assigned() if user_id > cursor]
+        for user_id in (behind[0], ahead[0]):
+            status, _, _ = await call(http, "POST", path, json={"id": user_id, "scope": "USER"})
+            assert status == 200
+        for user_id in (cursor, listed_ahead[0]):
+            status, _, _ = await call(http, "DELETE", f"{path}/{user_id}")
+            assert status == 204
+        profile = {"profile": {"nickName": "Pat"}}
+        status, _, _ = await call(http, "POST", f"{path}/{listed_ahead[1]}", json=profile)
+        assert status == 200
+        org.assign(box, ahead[1])
+        org.assign(box, listed_ahead[2])
+        del org.app_users[(box, listed_ahead[3])]
+        rest: list[list[JSON]] = []
+        while url:
+            status, body, headers = await call(http, "GET", url)
+            assert status == 200
+            rest.append(body)
+            url = next_link(headers)
+        after = await every_page(http, path, {"limit": "5"})
+    went_on = {user_id for page in listed(rest) for user_id in page}
+    assert {ahead[0], ahead[1], listed_ahead[1], listed_ahead[2]} <= went_on
+    assert {behind[0], cursor, listed_ahead[0], listed_ahead[3]}.isdisjoint(went_on)
+    assert listed(rest) == in_pages([user_id for user_id in assigned() if user_id > cursor])
+    assert listed(after) == in_pages(assigned())
+    assert behind[0] in assigned()
+
+
+class _CountedId(str):
+    """A user id that counts the comparisons made with it, however the fake searches or sorts
+    the app's users."""
+
+    compared = 0
+
+    def __lt__(self, other: str) -> bool:
+        _CountedId.compared += 1
+        return str.__lt__(self, other)
+
+    def __gt__(self, other: str) -> bool:
+        _CountedId.compared += 1
+        return str.__gt__(self, other)
+
+    def __eq__(self, other: object) -> bool:
+        _CountedId.compared += 1
+        return str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+
+class _CountedAppUser(dict[str, Any]):
+    """An app user that counts the reads of its fields: a route that looks at every app user
+    (to sort them, say) reads them all."""
+
+    read = 0
+
+    def __getitem__(self, key: str) -> Any:
+        _CountedAppUser.read += 1
+        return super().__getitem__(key)
+
+
+class _CountingOrg(OrgState):
+    def new_id(self, prefix: str) -> str:
+        made = super().new_id(prefix)
+        return _CountedId(made) if prefix == "00u" else made
+
+
+async def test_serving_a_page_of_app_users_costs_the_same_in_a_big_app() -> None:
+    """Counted, not timed: the page in the middle of 2,000 app users reads as many of them as
+    in an app of 60, and finds its cursor in a few more comparisons of ids (a search's log n,
+    where sorting them would be n log n)."""
+    compared: dict[int, int] = {}
+    read: dict[int, int] = {}
+    for size in (60, 2000):
+        org = _CountingOrg(clock=lambda: NOW)
+        box = org.add_app("boxnet", "Box")["id"]
+        for n in range(size):
+            org.assign(box, org.add_user(f"user{n}", "Pat", f"Doe{n}"))
+        for key, found in list(org.app_users.items()):
+            org.app_users[key] = _CountedAppUser(found)
+        listed = sorted(user_id for _, user_id in org.app_users)
+        middle = {"limit": "20", "after": listed[size // 2], "expand": "user"}
+        async with running(org) as (_, http):
+            _CountedId.compared = _CountedAppUser.read = 0
+            status, body, _ = await call(http, "GET", f"/api/v1/apps/{box}/users", params=middle)
+            compared[size], read[size] = _CountedId.compared, _CountedAppUser.read
+        assert status == 200
+        assert [found["id"] for found in body] == listed[size // 2 + 1 : size // 2 + 21]
+    assert read[2000] == read[60] <= 2 * 20
+    assert compared[2000] <= compared[60] + math.ceil(math.log2(2000))
 
 
 # System Log
