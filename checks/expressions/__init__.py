@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 
 from checks.expressions import evaluator
 from checks.expressions.errors import CannotEvaluate, Refused
 from checks.expressions.groups import FUNCTIONS as GROUP_FUNCTIONS
 from checks.expressions.nodes import Call, Node, Ref, walk
-from checks.expressions.parser import parse
+from checks.expressions.parser import parse as parse_source
 from checks.model import Group
 
 __all__ = ["CannotEvaluate", "evaluate", "needs_groups", "referenced_attributes"]
@@ -54,6 +55,13 @@ def needs_groups(expression: str) -> bool:
             )
     except CannotEvaluate:
         return False
+
+
+@lru_cache(maxsize=4096)
+def parse(expression: str) -> Node:
+    """The expression's tree, parsed once per process: a scan evaluates an app's few mapping
+    expressions for every one of its users (the trees are immutable; a refusal is not kept)."""
+    return parse_source(expression)
 
 
 def _reads(node: Node) -> tuple[str, ...]:
