@@ -39,7 +39,9 @@ TELL_WITHIN = 0.05
 # window nobody has heard of yet lasts a minute (Okta's); Okta's X-Rate-Limit-Reset corrects
 # it. Background work is paced across the window (its n-th request waits until n/its-share of
 # the window has passed), so that a scan never takes a window's share at its start and leaves
-# a person asking a moment later only the reserve.
+# a person asking a moment later only the reserve. Until Okta's first answer of the window has
+# been told, the share is only a guess: background work is held to it but not paced by it
+# (the answers of the first round trip, in flight, tell the real ceiling a moment later).
 #
 # KEYS: the bucket to take from ('' to only observe), then each observed bucket.
 # ARGV: share, background (0|1), default limit, reserve fraction, window, then limit,
@@ -73,12 +75,12 @@ if KEYS[1] == '' then return 0 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
 local window = tonumber(ARGV[5])
-local h = redis.call('HMGET', KEYS[1], 'limit', 'remaining', 'reset', 'used', 'bg')
+local h = redis.call('HMGET', KEYS[1], 'limit', 'remaining', 'reset', 'used', 'bg', 'told')
 local limit = tonumber(h[1]) or tonumber(ARGV[3])
 local remaining, reset = tonumber(h[2]), tonumber(h[3])
-local used, bg = tonumber(h[4]) or 0, tonumber(h[5]) or 0
+local used, bg, told = tonumber(h[4]) or 0, tonumber(h[5]) or 0, h[6] == '1'
 if reset == nil or now >= reset then
-  reset, used, bg, remaining = now + window, 0, 0, limit
+  reset, used, bg, remaining, told = now + window, 0, 0, limit, false
   redis.call('HSET', KEYS[1], 'told', 0)
 end
 local cap = math.floor(limit * tonumber(ARGV[1]))
@@ -89,7 +91,7 @@ if ARGV[2] == '1' then
   local share = cap - keep
   if share <= 0 then return until_reset end
   local slot = (reset - window) + window * bg / share
-  if now < slot then return math.max(1, math.ceil((slot - now) * 1000)) end
+  if told and now < slot then return math.max(1, math.ceil((slot - now) * 1000)) end
 end
 if used >= cap - keep or remaining <= keep then return until_reset end
 if ARGV[2] == '1' then bg = bg + 1 end

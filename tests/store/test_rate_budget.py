@@ -162,3 +162,15 @@ async def test_an_okta_request_waits_on_one_redis_round_trip_and_every_answer_is
                 break
             await asyncio.sleep(0.01)
         assert (await told()).get(b"told") == b"1", "a quiet process tells what it heard"
+
+
+async def test_before_okta_has_told_the_ceiling_background_work_is_held_not_paced(
+    redis: Redis,
+) -> None:
+    """Until the window's first answer is told, the share is the default's guess: requests of
+    the first round trip go out together (the answers tell the real ceiling a moment later),
+    but never beyond the guessed share."""
+    budget = _budget(redis, "https://acme.okta.com")
+    waits = [await budget.try_take("apps", background=True) for _ in range(45)]
+    assert waits[:40] == [0.0] * 40  # 100 x 0.5, less the reserve of 10
+    assert all(wait > 0 for wait in waits[40:])
