@@ -94,15 +94,15 @@ class AppScan:
     ) -> AppScan:
         """Resolve the app (AppNotFound lists ambiguities) and read its app-level facts; the
         System Log too, unless `log` (read once for several apps) is given."""
-        facts = Facts.of_app(okta, app_query, now=now)
-        app = await facts.app()
-        feature, connection, schema, assigned, events = await asyncio.gather(
-            facts.feature(),
-            facts.connection(),
-            facts.schema(),
-            okta.get_all(f"/api/v1/apps/{app.id}/groups", {"limit": 200, "expand": "group"}),
-            _events(okta, app, now) if log is None else _given(log),
-        )
+        async with Facts.of_app(okta, app_query, now=now) as facts:
+            app = await facts.app()
+            feature, connection, schema, assigned, events = await asyncio.gather(
+                facts.feature(),
+                facts.connection(),
+                facts.schema(),
+                okta.get_all(f"/api/v1/apps/{app.id}/groups", {"limit": 200, "expand": "group"}),
+                _events(okta, app, now) if log is None else _given(log),
+            )
         parsed = tuple(
             sorted((parse.log_event(e) for e in events[:LOG_LIMIT]), key=_newest, reverse=True)
         )
@@ -138,7 +138,8 @@ class AppScan:
         the credentials check compares against is per user)."""
         facts = self._facts("(no user)")
         facts.know("user", self._example or UserNotFound("the app has no assigned users"))
-        ran = [await run_check(check_id, run, facts) for check_id, run in APP_LEVEL]
+        async with facts:
+            ran = [await run_check(check_id, run, facts) for check_id, run in APP_LEVEL]
         return tuple(finding for finding, _ in ran)
 
     async def _outcome(self, item: Any) -> Outcome:
@@ -157,7 +158,8 @@ class AppScan:
         granting = self._groups.get(app_user.group_id or "")
         facts.know("groups", (granting,) if app_user.scope == "GROUP" and granting else ())
         facts.know("member_of", NotReadInScan("a scan does not read each user's groups"))
-        ran = [await run_check(check_id, run, facts) for check_id, run in USER_CHECKS]
+        async with facts:
+            ran = [await run_check(check_id, run, facts) for check_id, run in USER_CHECKS]
         findings = tuple(finding for finding, _ in ran)
         cause = verdict(findings).check
         if cause is None:
@@ -177,7 +179,9 @@ class AppScan:
         if future is None:
             facts = self._facts(user.id)
             facts.know("user", user)
-            future = self._mappings[user.type_id] = asyncio.ensure_future(facts.mapping())
+            async with facts:
+                future = self._mappings[user.type_id] = asyncio.ensure_future(facts.mapping())
+                return await future
         return await future
 
 
