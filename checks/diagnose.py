@@ -28,13 +28,23 @@ _SKIP_REASONS: tuple[tuple[type[Unresolved], str], ...] = (
 
 
 async def diagnose(facts: Facts) -> Report:
-    """The report for one user and app. Raises the Okta error when nothing could be read
-    (token rejected, Okta unreachable) and UsageError for an attribute the app lacks."""
-    user, app = await asyncio.gather(facts.user(), facts.app(), return_exceptions=True)
-    for outcome in (user, app):
-        if isinstance(outcome, FATAL_OKTA_ERRORS):
-            raise outcome
-    ran = await asyncio.gather(*(run_check(check_id, run, facts) for check_id, run in CHECKS))
+    """The report for one user and app, the facts' last use: whatever they still fetch is
+    stopped before it returns. Raises the Okta error when nothing could be read (token
+    rejected, Okta unreachable) and UsageError for an attribute the app lacks."""
+    async with facts:
+        user, app = await asyncio.gather(facts.user(), facts.app(), return_exceptions=True)
+        for outcome in (user, app):
+            if isinstance(outcome, FATAL_OKTA_ERRORS):
+                raise outcome
+        try:
+            # Unlike gather, a task group stops the other checks when one raises.
+            async with asyncio.TaskGroup() as group:
+                running = [
+                    group.create_task(run_check(check_id, run, facts)) for check_id, run in CHECKS
+                ]
+        except* UsageError as errors:
+            raise errors.exceptions[0] from None
+    ran = [task.result() for task in running]
     findings = tuple(finding for finding, _ in ran)
     return Report(
         user=user if isinstance(user, User) else None,

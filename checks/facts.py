@@ -84,6 +84,9 @@ class Facts:
         self.now = now
         self._cache = cache
         self._tasks: dict[str, asyncio.Future[Any]] = {}
+        self._started: list[asyncio.Future[Any]] = []
+        """Every future asked for, dropped ones too: `aclose` ends them all."""
+        self._closed = False
         self._known: dict[str, object] = {}
         self._wanted: set[str] = set()
         """Facts someone asked for (as opposed to fetched early on speculation)."""
@@ -101,16 +104,37 @@ class Facts:
         """Preset a fact (or, given an exception, its failure) instead of fetching it."""
         self._known[name] = value
 
+    async def __aenter__(self) -> Facts:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """End these facts: cancel the fetches still running and wait until they have stopped.
+        A diagnosis that stops early (no such user) leaves facts fetched on speculation that
+        nobody awaits: their errors are dropped here, not left "never retrieved"."""
+        self._closed = True
+        running = []
+        for future in self._started:
+            if not future.done():
+                future.cancel()
+                running.append(future)
+            elif not future.cancelled():
+                future.exception()
+        if running:  # a scan's preset facts are all settled: no turn of the event loop
+            await asyncio.gather(*running, return_exceptions=True)
+
     def _once(self, name: str, fetch: Callable[[], Coroutine[Any, Any, T]]) -> Awaitable[T]:
         task = self._tasks.get(name)
-        if task is None:
+        if task is None or (self._closed and task.cancelled()):
+            if self._closed:  # a fetch started now would outlive its owner
+                raise RuntimeError(f"{name!r} was asked for after its facts were closed")
             if name in self._known:
                 task = self._tasks[name] = _settled(self._known[name])
             else:
                 task = self._tasks[name] = asyncio.ensure_future(fetch())
-                # A diagnosis that stops early (no such user) never awaits the other
-                # facts: their failures are known, not "never retrieved" tracebacks.
-                task.add_done_callback(_retrieved)
+            self._started.append(task)
         return task
 
     def derived(self, name: str, compute: Callable[[], Coroutine[Any, Any, T]]) -> Awaitable[T]:
@@ -216,9 +240,10 @@ class Facts:
         return self._once("member_of", self._fetch_member_of)
 
     def _drop_unwanted(self, name: str) -> None:
-        """Stop a fact fetched on speculation that nobody asked for after all."""
+        """Stop a fact fetched on speculation that nobody asked for after all (`aclose` waits
+        for it to stop)."""
         if name not in self._wanted and name in self._tasks:
-            _discard(self._tasks.pop(name))
+            self._tasks.pop(name).cancel()
 
     async def _fetch_member_of(self) -> tuple[Group, ...]:
         user = await self.user()
@@ -389,14 +414,6 @@ def _settled(value: object) -> asyncio.Future[Any]:
     return future
 
 
-def _discard(task: asyncio.Future[Any]) -> None:
-    """Stop a task whose result is not wanted, without leaving its error unretrieved."""
-    if not task.done():
-        task.cancel()
-    elif not task.cancelled():
-        task.exception()
-
-
 def resolve_app(query: str, apps: list[App]) -> App:
     """Pick the app a person meant: exact label, then exact name, then a unique prefix.
 
@@ -454,8 +471,3 @@ def quoted(value: str) -> str:
 
 def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def _retrieved(task: asyncio.Future[Any]) -> None:
-    if not task.cancelled():
-        task.exception()

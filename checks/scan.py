@@ -106,23 +106,25 @@ class AppScan:
         System Log too, unless `log` (read once for several apps) is given. With `pages`, the
         mappings and the page at `cursor` (None: the first) are read at the same time, for
         the scan to start with; without, only the app-level checks can be asked for."""
-        facts = Facts.of_app(okta, app_query, now=now)
-        app = await facts.app()
-        listing = Listing(okta, app, page_size)
-        if pages:
-            listing.start(cursor)
-        try:
-            feature, connection, schema, assigned, events, mappings = await asyncio.gather(
-                facts.feature(),
-                facts.connection(),
-                facts.schema(),
-                okta.get_all(f"/api/v1/apps/{app.id}/groups", {"limit": 200, "expand": "group"}),
-                _events(okta, app, now) if log is None else _given(log),
-                _mappings(okta, app) if pages else _given(Mappings((), {})),
-            )
-        except BaseException:
-            await listing.close()
-            raise
+        async with Facts.of_app(okta, app_query, now=now) as facts:
+            app = await facts.app()
+            listing = Listing(okta, app, page_size)
+            if pages:
+                listing.start(cursor)
+            try:
+                feature, connection, schema, assigned, events, mappings = await asyncio.gather(
+                    facts.feature(),
+                    facts.connection(),
+                    facts.schema(),
+                    okta.get_all(
+                        f"/api/v1/apps/{app.id}/groups", {"limit": 200, "expand": "group"}
+                    ),
+                    _events(okta, app, now) if log is None else _given(log),
+                    _mappings(okta, app) if pages else _given(Mappings((), {})),
+                )
+            except BaseException:
+                await listing.close()
+                raise
         parsed = tuple(
             sorted((parse.log_event(e) for e in events[:LOG_LIMIT]), key=_newest, reverse=True)
         )
@@ -158,7 +160,8 @@ class AppScan:
         the credentials check compares against is per user)."""
         facts = self._facts("(no user)")
         facts.know("user", self._example or UserNotFound("the app has no assigned users"))
-        ran = [await run_check(check_id, run, facts) for check_id, run in APP_LEVEL]
+        async with facts:
+            ran = [await run_check(check_id, run, facts) for check_id, run in APP_LEVEL]
         return tuple(finding for finding, _ in ran)
 
     async def _outcome(self, item: Any) -> Outcome:
@@ -177,7 +180,8 @@ class AppScan:
         granting = self._groups.get(app_user.group_id or "")
         facts.know("groups", (granting,) if app_user.scope == "GROUP" and granting else ())
         facts.know("member_of", NotReadInScan("a scan does not read each user's groups"))
-        ran = [await run_check(check_id, run, facts) for check_id, run in USER_CHECKS]
+        async with facts:
+            ran = [await run_check(check_id, run, facts) for check_id, run in USER_CHECKS]
         findings = tuple(finding for finding, _ in ran)
         cause = verdict(findings).check
         if cause is None:

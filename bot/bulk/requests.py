@@ -160,7 +160,8 @@ async def choose_canary(services: Services, choice: str, user: str) -> Message:
         return notice("That user is not one of this bulk fix's users.")
     facts = Facts(services.okta, user_id, record.app_id, now=services.clock())
     try:
-        plan = await plan_fix(record.fix_id, facts)
+        async with facts:
+            plan = await plan_fix(record.fix_id, facts)
     except (NotAutomatable, NothingToDo) as exc:
         return notice(f"That user cannot be the canary: {escape(exc)}")
     except AttrsyncError as exc:
@@ -200,7 +201,8 @@ async def _canary(
     for target in targets[:CANARY_CANDIDATES]:
         facts = Facts(services.okta, target.user_id, app_id, now=services.clock())
         try:
-            return target, await plan_fix(fix_id, facts)
+            async with facts:
+                return target, await plan_fix(fix_id, facts)
         except (NotAutomatable, NothingToDo) as exc:
             reasons.append(f"{target.login}: {exc}")
         except AttrsyncError as exc:

@@ -116,7 +116,8 @@ class BulkRunner:
         services = self._services
         facts = Facts(services.okta, target.user_id, record.app_id, now=services.clock())
         try:
-            plan = await plan_fix(record.fix_id, facts)
+            async with facts:
+                plan = await plan_fix(record.fix_id, facts)
         except NothingToDo as exc:
             return UserOutcome("ok", "already fine", str(exc))
         except NotAutomatable as exc:

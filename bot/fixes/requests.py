@@ -51,7 +51,8 @@ async def _request(
 ) -> Message:
     facts = Facts(services.okta, offer.user_id, offer.app_id, now=services.clock())
     try:
-        plan = await plan_fix(offer.fix_id, facts)
+        async with facts:
+            plan = await plan_fix(offer.fix_id, facts)
     except NotAutomatable as exc:
         return await _manual(services, offer, offer_id, str(exc))
     except NothingToDo as exc:
@@ -102,7 +103,8 @@ async def _manual(services: Services, offer: FixOffer, offer_id: str, why: str |
         now=services.clock(),
     )
     try:
-        finding = await CHECK_BY_ID[offer.check](facts)
+        async with facts:
+            finding = await CHECK_BY_ID[offer.check](facts)
     except AttrsyncError as exc:
         return notice(f"Could not read Okta for the fix: {escape(exc)}")
     if finding.fix is None:

@@ -180,7 +180,8 @@ class FixRunner:
         """Why the approved plan no longer fits what Okta says now, if it does not."""
         plan = approval.plan
         try:
-            now_planned = await plan_fix(plan.fix, self._facts(plan))
+            async with self._facts(plan) as facts:
+                now_planned = await plan_fix(plan.fix, facts)
         except AttrsyncError as exc:
             return f"the situation changed since the approval ({exc})"
         if now_planned.digest() != approval.digest:

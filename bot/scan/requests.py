@@ -24,9 +24,10 @@ async def request_scan(services: Services, app_query: str, channel: str, request
     """Resolve the app, post the scan's progress message in the channel and queue the scan;
     or say which scan of the app is running already, or why there is nothing to scan."""
     try:
-        app = await Facts.of_app(
+        async with Facts.of_app(
             services.okta, app_query, now=services.clock(), cache=services.store.facts
-        ).app()
+        ) as facts:
+            app = await facts.app()
     except AppNotFound as exc:
         return notice(escape(described(exc)))
     except OktaError as exc:

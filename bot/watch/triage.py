@@ -205,13 +205,13 @@ class Triage:
         try:
             for app in apps:
                 if isinstance(app, dict) and isinstance(app.get("id"), str):
-                    facts = self._facts(user_id, app["id"])
-                    with background():
-                        concerned = await concerns(facts, changed)
-                    if concerned:
-                        await self._triage(
-                            channel, user_id, app["id"], PROFILE_CHANGE, owner, facts
-                        )
+                    async with self._facts(user_id, app["id"]) as facts:
+                        with background():
+                            concerned = await concerns(facts, changed)
+                        if concerned:
+                            await self._triage(
+                                channel, user_id, app["id"], PROFILE_CHANGE, owner, facts
+                            )
         except NotPosted:
             # Looked at again in a minute (the apps reported already are not posted twice).
             await self._store.follow_up(user_id, self._now() + 60, changed)
@@ -437,7 +437,8 @@ class Triage:
         )
         try:
             with background():
-                return (await facts.app()).label
+                async with facts:
+                    return (await facts.app()).label
         except AttrsyncError:
             return app_id
 

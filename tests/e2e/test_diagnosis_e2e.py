@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from pathlib import Path
+
 import pytest
 
+import checks
 from bot.demo.org import SCENARIOS, Scenario
 from checks.diagnose import diagnose
-from checks.errors import OktaUnauthorized
+from checks.errors import OktaUnauthorized, UsageError
 from checks.facts import Facts
 from checks.json_shapes import report_json
 from checks.model import Report, Status
@@ -128,6 +133,37 @@ async def test_ambiguous_app_lists_candidates(okta: OktaClient, fake_okta: FakeO
     assert "Google Workspace (google, 0oa" in app.detail
     assert app.detail.endswith("Name the app by its full label, its name or its id.")
     assert report.verdict.check == "app"
+
+
+ENGINE = Path(checks.__file__).parent
+
+
+def _engine_tasks() -> set[asyncio.Task[object]]:
+    """The running tasks of checks/ (a fact's fetch, a check): not the fake Okta's handlers."""
+    return {
+        task
+        for task in asyncio.all_tasks()
+        if Path(task.get_coro().cr_code.co_filename).is_relative_to(ENGINE)  # type: ignore[union-attr]
+    }
+
+
+@pytest.mark.parametrize(
+    ("user", "app", "attr"),
+    [("nobody", "box", None), ("jdoe", "g", None), ("jdoe", "box", "lastNme")],
+    ids=["missing-user", "ambiguous-app", "unknown-attribute"],
+)
+async def test_a_diagnosis_that_stops_early_leaves_no_fetch_running(
+    okta: OktaClient, fake_okta: FakeOkta, user: str, app: str, attr: str | None
+) -> None:
+    """The facts fetched on speculation are still on the wire when the answer is known: they
+    end with the diagnosis, and Okta hears nothing from it after."""
+    fake_okta.latency = 0.05
+    with contextlib.suppress(UsageError):
+        await _diagnose(okta, fake_okta, user, app, attr)
+    sent = len(fake_okta.requests)
+    assert not _engine_tasks()
+    await asyncio.sleep(fake_okta.latency * 4)
+    assert len(fake_okta.requests) == sent
 
 
 async def test_user_by_email_and_by_id(okta: OktaClient, fake_okta: FakeOkta) -> None:
