@@ -111,18 +111,25 @@ class AppScan:
             listing = Listing(okta, app, page_size)
             if pages:
                 listing.start(cursor)
+            by_group: dict[str, str | int] = {"limit": 200, "expand": "group"}
+            # This scan's own reads (the facts' fetches end with the facts): one that fails
+            # stops the others, which gather alone would leave running.
+            assigning = asyncio.ensure_future(
+                okta.get_all(f"/api/v1/apps/{app.id}/groups", by_group)
+            )
+            logging = asyncio.ensure_future(_events(okta, app, now) if log is None else _given(log))
+            mapping = asyncio.ensure_future(
+                _mappings(okta, app) if pages else _given(Mappings((), {}))
+            )
+            reads: list[asyncio.Future[Any]] = [assigning, logging, mapping]
             try:
                 feature, connection, schema, assigned, events, mappings = await asyncio.gather(
-                    facts.feature(),
-                    facts.connection(),
-                    facts.schema(),
-                    okta.get_all(
-                        f"/api/v1/apps/{app.id}/groups", {"limit": 200, "expand": "group"}
-                    ),
-                    _events(okta, app, now) if log is None else _given(log),
-                    _mappings(okta, app) if pages else _given(Mappings((), {})),
+                    facts.feature(), facts.connection(), facts.schema(), assigning, logging, mapping
                 )
             except BaseException:
+                for read in reads:
+                    read.cancel()
+                await asyncio.gather(*reads, return_exceptions=True)
                 await listing.close()
                 raise
         parsed = tuple(

@@ -4,6 +4,7 @@ none per user, resuming from a saved cursor, and pages Okta will not give."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import io
 import json
@@ -16,7 +17,7 @@ from bot.__main__ import main
 from bot.cli.scan import scan
 from bot.demo import crowd
 from bot.scan.report import csv_document, csv_rows
-from checks.errors import AppNotFound
+from checks.errors import AppNotFound, OktaForbidden
 from checks.json_shapes import scan_json
 from checks.okta import OktaClient
 from checks.scan import AppScan, Page, scan_app
@@ -225,3 +226,24 @@ def test_an_ambiguous_app_lists_the_candidates(capsys: pytest.CaptureFixture[str
     err = capsys.readouterr().err
     assert err.startswith("attrsync: 'g' matches 2 apps. It could be: GitHub (github, 0oa")
     assert "Google Workspace (google, 0oa" in err
+
+
+async def test_a_scan_that_cannot_open_leaves_no_read_running(
+    okta: OktaClient, fake_okta: FakeOkta
+) -> None:
+    """The System Log refuses while the group assignments are still on the wire: the scan
+    fails at once, and nothing it started goes on (no task, no later request)."""
+    fake_okta.latency = 0.05
+    fake_okta.faults.append(Fault.status(403, path=r"^/api/v1/logs$", method="GET"))
+    fake_okta.faults.append(Fault.delay(0.3, path=r"/groups$", method="GET"))
+    with pytest.raises(OktaForbidden):
+        await _open(okta)
+    sent = len(fake_okta.requests)
+    assert not [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and _ours(t)]
+    await asyncio.sleep(0.4)
+    assert len(fake_okta.requests) == sent
+
+
+def _ours(task: asyncio.Task[object]) -> bool:
+    code = getattr(task.get_coro(), "cr_code", None)
+    return code is not None and "/checks/" in code.co_filename
