@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.config import Settings
 from bot.demo import crowd
 from bot.slackkit.ids import SCAN_START as SCAN
 from fakes.okta.event_hook import envelope
@@ -144,11 +145,8 @@ async def test_without_a_triage_channel_nothing_is_consumed(
     assert not slack.calls_to("chat.postMessage")
 
 
-async def test_a_bulk_import_costs_scans_of_the_apps_not_a_diagnosis_per_user(
-    fake_okta: FakeOkta, slack: FakeSlack
-) -> None:
-    """Thirty titles changed at once (an HR import); Salesforce applies titles on create only."""
-    now = [datetime.now(UTC)]
+def _title_import(fake_okta: FakeOkta, slack: FakeSlack) -> tuple[Settings, list[Any]]:
+    """A bot triaging after a minute's grace, and 30 Salesforce titles changed by an import."""
     settings = bot_settings(
         fake_okta.url,
         slack,
@@ -156,10 +154,18 @@ async def test_a_bulk_import_costs_scans_of_the_apps_not_a_diagnosis_per_user(
         ATTRSYNC_TRIAGE_CHANNEL=TRIAGE,
         ATTRSYNC_WATCH_GRACE="60",
     )
-    state = fake_okta.state
-    salesforce = state.find_app("salesforce")
+    salesforce = fake_okta.state.find_app("salesforce")
     assert salesforce is not None
-    _, changes = title_import(state, salesforce, 30)
+    _, changes = title_import(fake_okta.state, salesforce, 30)
+    return settings, changes
+
+
+async def test_a_bulk_import_costs_scans_of_the_apps_not_a_diagnosis_per_user(
+    fake_okta: FakeOkta, slack: FakeSlack
+) -> None:
+    """Thirty titles changed at once (an HR import); Salesforce applies titles on create only."""
+    now = [datetime.now(UTC)]
+    settings, changes = _title_import(fake_okta, slack)
     async with running_bot(settings, slack, clock=lambda: now[0]) as watching:
         await _deliver(watching, fake_okta, changes)
         await worker(watching).work_once()  # queued for a minute later
@@ -191,17 +197,7 @@ async def test_an_import_logged_over_a_minute_is_looked_at_as_one(
     """The thirty changes fall due over a minute: triage waits for the last of them and scans
     the apps once, instead of diagnosing each user as their change falls due."""
     now = [datetime.now(UTC)]
-    settings = bot_settings(
-        fake_okta.url,
-        slack,
-        ATTRSYNC_EVENT_HOOK_SECRET=SECRET,
-        ATTRSYNC_TRIAGE_CHANNEL=TRIAGE,
-        ATTRSYNC_WATCH_GRACE="60",
-    )
-    state = fake_okta.state
-    salesforce = state.find_app("salesforce")
-    assert salesforce is not None
-    _, changes = title_import(state, salesforce, 30)
+    settings, changes = _title_import(fake_okta, slack)
     start = now[0]
     for n, change in enumerate(changes):  # logged two seconds apart
         change["published"] = (start + timedelta(seconds=2 * n)).isoformat().replace("+00:00", "Z")
