@@ -16,7 +16,6 @@ functions in mapping expressions would need each user's groups: those attributes
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -128,8 +127,7 @@ class AppScan:
                 )
             except BaseException:
                 for read in reads:
-                    read.cancel()
-                await asyncio.gather(*reads, return_exceptions=True)
+                    await _discard(read)
                 await listing.close()
                 raise
         parsed = tuple(
@@ -228,8 +226,8 @@ async def _mappings(okta: PageReader, app: App) -> Mappings:
     details = await asyncio.gather(*(okta.get(f"/api/v1/mappings/{i}") for i in ids))
     mappings = tuple(parse.mapping(detail) for detail in details)
     by_type: dict[str, ProfileMapping] = {}
-    for listed_one, mapping in zip(sources, mappings, strict=True):
-        type_id = listed_one["source"].get("id") if isinstance(listed_one["source"], dict) else None
+    for source, mapping in zip(sources, mappings, strict=True):
+        type_id = source["source"].get("id")  # source_type saw an object there
         if isinstance(type_id, str):
             by_type.setdefault(type_id, mapping)
     return Mappings(mappings, by_type)
@@ -279,9 +277,9 @@ class Listing:
 
 
 async def _discard(future: asyncio.Future[Any]) -> None:
+    """Stop a read nobody wants now, and wait until it has (whatever it ended with)."""
     future.cancel()
-    with contextlib.suppress(asyncio.CancelledError, OktaError):
-        await future
+    await asyncio.gather(future, return_exceptions=True)
 
 
 def described(exc: AppNotFound) -> str:

@@ -126,7 +126,6 @@ class Approvals:
             FIX,
             approval_id,
             self._where(approval_id, offer_id),
-            prefix=self._key,
             fields={
                 "plan": plan.to_json(),
                 "digest": plan.digest(),

@@ -195,7 +195,6 @@ class Bulks:
             BULK,
             bulk_id,
             self._where(bulk_id, scan_id, check),
-            prefix=self._keys.bulk(""),
             fields=fields,
             keep=KEEP_FOR,
             items=[f"{t.user_id},{t.login}" for t in targets],

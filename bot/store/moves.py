@@ -192,7 +192,6 @@ class Workflows:
         record_id: str,
         where: Where,
         *,
-        prefix: str,
         fields: Mapping[str, Any],
         keep: int,
         enqueue: bool = False,
@@ -200,7 +199,12 @@ class Workflows:
         items: Sequence[str] = (),
     ) -> tuple[bool, str]:
         """(True, record_id) for a new record in the machine's initial state, unless the
-        link names one still open: then (False, its id). `prefix` + id is a record's key."""
+        link names one still open: then (False, its id)."""
+        if not where.record.endswith(record_id):
+            raise ValueError("a record's key ends with its id")
+        # Every record of the machine's key is the same prefix and its id: the script reads
+        # the linked record's state by it.
+        prefix = where.record.removesuffix(record_id)
         record = {"state": machine.initial.value, **fields}
         new, found = await self._create(
             keys=[
@@ -214,7 +218,7 @@ class Workflows:
                 record_id,
                 keep,
                 prefix,
-                listed(machine.open),
+                _listed(machine.open),
                 machine.kind,
                 JOBS_MAXLEN,
                 score if score is not None else "",
@@ -265,7 +269,7 @@ class Workflows:
             ],
             args=[
                 now,
-                listed(move.sources) or "-",
+                _listed(move.sources) or "-",
                 move.to.value,
                 record_id,
                 value,
@@ -303,6 +307,6 @@ class Workflows:
         )
 
 
-def listed(states: frozenset[Any]) -> str:
+def _listed(states: frozenset[Any]) -> str:
     """States as a script's argument: comma-separated."""
     return ",".join(sorted(state.value for state in states))

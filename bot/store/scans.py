@@ -121,7 +121,6 @@ class Scans:
             SCAN,
             scan_id,
             self._where(scan_id, app_id),
-            prefix=self._keys.scan(""),
             fields=fields,
             keep=KEEP_FOR,
             enqueue=True,

@@ -153,7 +153,6 @@ async def test_create_makes_one_open_record_per_link(redis: Redis, prefix: str) 
             BULK,
             record_id,
             _where(keys, record_id),
-            prefix=record_prefix,
             fields={"who": "U1"},
             keep=60,
             enqueue=True,
