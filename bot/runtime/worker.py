@@ -66,6 +66,7 @@ class Worker:
         )
         self._scanner = ScanRunner(services, self._leases, self.name)
         self._bulk = BulkRunner(services, self._leases, self.name)
+        self._long_runs = {SCAN.kind: self._scanner.run_job, BULK.kind: self._bulk.run_job}
         self._triage = Triage(services, self.name, idle_ms=self._leases.ttl_ms)
         self._long: dict[str, asyncio.Task[None]] = {}
         """Scans and bulk fixes this worker runs beside its fixes: they take minutes (a bulk
@@ -117,9 +118,8 @@ class Worker:
         jobs = await self._jobs.take_over(self.name, self._leases.ttl_ms)
         if not jobs:
             jobs = await self._jobs.read_new(self.name, self._block_ms)
-        long_runs = {SCAN.kind: self._scanner.run_job, BULK.kind: self._bulk.run_job}
         for job in jobs:
-            run = long_runs.get(job.kind)
+            run = self._long_runs.get(job.kind)
             if run is not None:
                 self._start_long(job, run)
             else:  # a fix, or an entry trimmed from the stream that names nothing
