@@ -174,3 +174,20 @@ async def test_before_okta_has_told_the_ceiling_background_work_is_held_not_pace
     waits = [await budget.try_take("apps", background=True) for _ in range(45)]
     assert waits[:40] == [0.0] * 40  # 100 x 0.5, less the reserve of 10
     assert all(wait > 0 for wait in waits[40:])
+
+
+async def test_without_redis_requests_go_out_unpaced_and_nothing_raises(
+    fake_okta: FakeOkta, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis away (restarting, say): a person's question still goes out, the answers' headers
+    are dropped rather than kept, and closing the client does not fail on them."""
+    gone = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
+    budget = RedisRateBudget(gone, Keys("attrsync-test-gone:"), fake_okta.url, 0.5)
+    settings = OktaSettings(org_url=fake_okta.url, token=TOKEN, timeout=5.0)
+    async with OktaClient.open(settings, budget=budget) as okta:
+        for _ in range(3):
+            assert await okta.get("/api/v1/apps", {"q": "box"})
+    assert await budget.try_take("apps", background=True) == 0.0
+    said = [r.getMessage() for r in caplog.records if "redis unreachable" in r.getMessage()]
+    assert len(said) == 1  # said once, not per request
+    await gone.aclose()
