@@ -18,7 +18,7 @@ from typing import Any
 
 from checks.errors import NotAssigned, OktaError, UsageError
 from checks.expressions import CannotEvaluate, evaluate, needs_groups, referenced_attributes
-from checks.facts import PROFILE_UPDATE, Facts, gathered
+from checks.facts import PROFILE_UPDATE, Facts, gathered, settled
 from checks.model import (
     App,
     AppSchema,
@@ -208,7 +208,7 @@ def for_facts(facts: Facts) -> Awaitable[MappedAttributes]:
     """Views over the facts (built once per diagnosis: the mapping and preview checks share
     them); a user not assigned (or a System Log out of reach) only means less evidence,
     never a failed check."""
-    return facts.derived("attributes", lambda: _mapped(facts))
+    return facts.derived("attributes", lambda: _mapped(facts), at_once=lambda: _at_once(facts))
 
 
 async def _mapped(facts: Facts) -> MappedAttributes:
@@ -221,6 +221,36 @@ async def _mapped(facts: Facts) -> MappedAttributes:
         _groups_if_needed(facts, mapping),
         return_exceptions=True,
     )
+    return _built(facts, user, app, schema, mapping, app_user, events, groups)
+
+
+def _at_once(facts: Facts) -> MappedAttributes | None:
+    """The views without a turn of the event loop when every fact they need is settled, as a
+    scan presets them (None: not yet, or a fact failed that `_mapped` must raise)."""
+    needed = settled(facts.user(), facts.app(), facts.schema(), facts.mapping())
+    if needed is None or any(isinstance(v, BaseException) for v in needed):
+        return None
+    user, app, schema, mapping = needed
+    groups: tuple[Any, ...] | None = (None,)
+    if _mapping_needs_groups(mapping):
+        groups = settled(facts.member_of())
+    rest = settled(facts.app_user(), facts.log_events())
+    if rest is None or groups is None:
+        return None
+    app_user, events = rest
+    return _built(facts, user, app, schema, mapping, app_user, events, groups[0])
+
+
+def _built(
+    facts: Facts,
+    user: User,
+    app: App,
+    schema: AppSchema,
+    mapping: ProfileMapping | None,
+    app_user: object,
+    events: object,
+    groups: object,
+) -> MappedAttributes:
     for outcome in (app_user, events, groups):
         if isinstance(outcome, BaseException) and not isinstance(outcome, (NotAssigned, OktaError)):
             raise outcome
@@ -238,11 +268,13 @@ async def _mapped(facts: Facts) -> MappedAttributes:
     return MappedAttributes(user, app, mapping, found)
 
 
+def _mapping_needs_groups(mapping: ProfileMapping | None) -> bool:
+    expressions = mapping.properties.values() if mapping else ()
+    return any(needs_groups(p.expression) for p in expressions)
+
+
 async def _groups_if_needed(
     facts: Facts, mapping: ProfileMapping | None
 ) -> tuple[Group, ...] | None:
     """The user's groups, read only when a mapping expression calls a group function."""
-    expressions = mapping.properties.values() if mapping else ()
-    if not any(needs_groups(p.expression) for p in expressions):
-        return None
-    return await facts.member_of()
+    return await facts.member_of() if _mapping_needs_groups(mapping) else None

@@ -73,7 +73,10 @@ def when(moment: datetime | None, now: datetime) -> str:
     """'2026-11-26 10:00 UTC (2 days ago)'."""
     if moment is None:
         return "never"
-    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({ago(moment, now)})"
+    # Not strftime: a scan writes this evidence several times for each of its users.
+    at = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+    day = f"{at.year:04d}-{at.month:02d}-{at.day:02d} {at.hour:02d}:{at.minute:02d}"
+    return f"{day} UTC ({ago(moment, now)})"
 
 
 PUSH_EVENTS = frozenset(

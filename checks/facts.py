@@ -137,9 +137,22 @@ class Facts:
             self._started.append(task)
         return task
 
-    def derived(self, name: str, compute: Callable[[], Coroutine[Any, Any, T]]) -> Awaitable[T]:
-        """A value computed from the facts, once per diagnosis whichever checks ask for it."""
-        return self._once(f"derived:{name}", compute)
+    def derived(
+        self,
+        name: str,
+        compute: Callable[[], Coroutine[Any, Any, T]],
+        *,
+        at_once: Callable[[], T | None] | None = None,
+    ) -> Awaitable[T]:
+        """A value computed from the facts, once per diagnosis whichever checks ask for it.
+        `at_once` computes it without awaiting when it can (else None): a scan's thousands of
+        users then cost no task and no turn of the event loop each."""
+        key = f"derived:{name}"
+        if key not in self._tasks and at_once is not None:
+            value = at_once()
+            if value is not None:
+                self.know(key, value)
+        return self._once(key, compute)
 
     async def _cached(self, key: str, fetch: Callable[[], Awaitable[Any]]) -> Any:
         value, _ = await self._cached_or_fetched(key, fetch)
@@ -378,18 +391,27 @@ async def gathered(*facts: Awaitable[Any]) -> tuple[Any, ...]:
     """asyncio.gather for facts already asked for (call every Facts method first, then await):
     when they are all known, as a scan presets them, the answer comes without a single turn
     of the event loop, which for thousands of users is most of a scan's time."""
-    if all(isinstance(f, asyncio.Future) and f.done() for f in facts):
-        settled: list[asyncio.Future[Any]] = list(facts)  # type: ignore[arg-type]
-        errors = [f.exception() for f in settled]  # each one looked at, as gather does
-        first = next((e for e in errors if e is not None), None)
-        if first is not None:
-            raise first
-        return tuple(f.result() for f in settled)
-    return tuple(await asyncio.gather(*facts))
+    for fact in facts:
+        if not (isinstance(fact, asyncio.Future) and fact.done()):
+            return tuple(await asyncio.gather(*facts))
+    # Each raises its own error, in order, as gather does; Facts.aclose looks at the rest.
+    return tuple([fact.result() for fact in facts])  # type: ignore[attr-defined]
+
+
+def settled(*facts: Awaitable[Any]) -> tuple[Any, ...] | None:
+    """What the facts already asked for ended with, each value or exception, without awaiting;
+    None while one of them is still being fetched."""
+    if not all(isinstance(f, asyncio.Future) and f.done() and not f.cancelled() for f in facts):
+        return None
+    ended: list[asyncio.Future[Any]] = list(facts)  # type: ignore[arg-type]
+    return tuple(f.exception() or f.result() for f in ended)
 
 
 APP_ID = re.compile(r"0oa[A-Za-z0-9]{17}")
 """An app instance id as Okta makes them; only such a query is read as a path."""
+
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _plausible(query: str, what: str, *, path: bool) -> str:
@@ -398,7 +420,7 @@ def _plausible(query: str, what: str, *, path: bool) -> str:
     value = query.strip()
     if not value:
         raise UsageError("Name both the Okta user and the app, e.g. `why jdoe box`.")
-    if any(ord(c) < 32 or ord(c) == 127 for c in value) or (path and value in (".", "..")):
+    if CONTROL.search(value) or (path and value in (".", "..")):
         raise UsageError(f"{value!r} cannot name an Okta {what}.")
     return value
 

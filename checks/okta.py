@@ -128,6 +128,7 @@ class Outgoing:
 
 
 Prepare = Callable[[], Awaitable[Outgoing]]
+OnHeaders = Callable[[CIMultiDictProxy[str]], None]
 
 
 class Credentials(Protocol):
@@ -227,17 +228,30 @@ class OktaClient:
         return items[:max_items]
 
     async def get_page(
-        self, path_or_url: str, params: Mapping[str, str | int] | None = None
+        self,
+        path_or_url: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        on_next: Callable[[str | None], None] | None = None,
     ) -> tuple[list[Any], str | None]:
         """One page of a list, and the URL of the next (None after the last). Given a full
-        URL, it must be one of this org's: a `next` link kept to resume a long listing."""
+        URL, it must be one of this org's: a `next` link kept to resume a long listing.
+        `on_next` hears the next page's URL as soon as the answer's headers name it, before
+        the page itself has arrived: a listing can ask for it a body's transfer earlier."""
         if path_or_url.startswith("/"):
             url = self._url(path_or_url, params)
         elif path_or_url.startswith(self.org_url + "/"):
             url = path_or_url
         else:
             raise ValueError("a page URL must belong to the Okta org")
-        page = await self._send("GET", url, None, keep_nulls=False)
+        heard = None
+        if on_next is not None:
+            tell = on_next
+
+            def heard(headers: CIMultiDictProxy[str]) -> None:
+                tell(self._next_link(tuple(headers.getall("Link", []))))
+
+        page = await self._send("GET", url, None, keep_nulls=False, on_headers=heard)
         if not isinstance(page.body, list):
             raise OktaUnavailable(f"Okta answered {_path_of(url)} with something not a list.")
         return page.body, self._next_link(page.links)
@@ -270,10 +284,19 @@ class OktaClient:
                 return url if url.startswith(self.org_url + "/") else None
         return None
 
-    async def _send(self, method: str, url: str, body: Any, *, keep_nulls: bool) -> OktaResponse:
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        body: Any,
+        *,
+        keep_nulls: bool,
+        on_headers: OnHeaders | None = None,
+    ) -> OktaResponse:
         prepare = functools.partial(self._api_call, body, keep_nulls=keep_nulls)
         try:
-            response = _translate(method, url, *await self._exchange(method, url, prepare))
+            exchanged = await self._exchange(method, url, prepare, on_headers)
+            response = _translate(method, url, *exchanged)
         except (OktaUnavailable, OktaRateLimited):
             self.health = "down"
             raise
@@ -309,13 +332,14 @@ class OktaClient:
         return status, text
 
     async def _exchange(
-        self, method: str, url: str, prepare: Prepare
+        self, method: str, url: str, prepare: Prepare, on_headers: OnHeaders | None = None
     ) -> tuple[int, str, CIMultiDictProxy[str]]:
         """Send, retrying 429 (after X-Rate-Limit-Reset), 503 and 504 within max_wait; each
-        attempt is prepared afresh (an OAuth token may be renewed meanwhile)."""
+        attempt is prepared afresh (an OAuth token may be renewed meanwhile). `on_headers`
+        hears a 2xx answer's headers before its body is read."""
         waited = 0.0
         for attempt in OKTA_RETRY.tries():
-            status, text, headers = await self._attempt(method, url, await prepare())
+            status, text, headers = await self._attempt(method, url, await prepare(), on_headers)
             if status in RETRY_STATUSES and not attempt.last:
                 pause = _retry_pause(status, headers, attempt.pause)
                 if waited + pause <= self._settings.max_wait:
@@ -326,7 +350,7 @@ class OktaClient:
         raise AssertionError("unreachable")
 
     async def _attempt(
-        self, method: str, url: str, outgoing: Outgoing
+        self, method: str, url: str, outgoing: Outgoing, on_headers: OnHeaders | None = None
     ) -> tuple[int, str, CIMultiDictProxy[str]]:
         timeout = self._settings.timeout
         bucket = bucket_of(_path_of(url))
@@ -339,6 +363,8 @@ class OktaClient:
                     method, url, headers=outgoing.headers, data=outgoing.data, proxy=self._proxy
                 ) as response,
             ):
+                if on_headers is not None and 200 <= response.status < 300:
+                    on_headers(response.headers)
                 # A body that is not even text is still one sentence, not a traceback.
                 text = await response.text(errors="replace")
                 if self._budget is not None:

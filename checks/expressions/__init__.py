@@ -33,17 +33,22 @@ def evaluate(
 
     `user` is the Okta user's profile as the Users API returns it, `appuser` the app user's
     profile, `groups` the user's groups (needed only when `needs_groups(expression)`)."""
-    with _reported_as(expression):
+    # Not _reported_as: a scan evaluates every mapping expression for every user.
+    try:
         scope = evaluator.Scope(user, appuser, tuple(groups) if groups is not None else None)
         return evaluator.run(parse(expression), scope)
+    except (Refused, RecursionError) as exc:
+        raise _cannot(expression, exc) from exc
 
 
+@lru_cache(maxsize=4096)
 def referenced_attributes(expression: str) -> frozenset[str]:
     """Names of the Okta user attributes the expression reads (`user.x` or `source.x`)."""
     with _reported_as(expression):
         return frozenset(name for node in walk(parse(expression)) for name in _reads(node))
 
 
+@lru_cache(maxsize=4096)
 def needs_groups(expression: str) -> bool:
     """Whether evaluating may call a group function, so the caller fetches the user's groups
     only then. False for an expression that does not parse (evaluate says why)."""
@@ -78,7 +83,10 @@ def _reads(node: Node) -> tuple[str, ...]:
 def _reported_as(expression: str) -> Iterator[None]:
     try:
         yield
-    except Refused as exc:
-        raise CannotEvaluate(expression, str(exc)) from exc
-    except RecursionError as exc:
-        raise CannotEvaluate(expression, "too deeply nested") from exc
+    except (Refused, RecursionError) as exc:
+        raise _cannot(expression, exc) from exc
+
+
+def _cannot(expression: str, exc: Refused | RecursionError) -> CannotEvaluate:
+    reason = "too deeply nested" if isinstance(exc, RecursionError) else str(exc)
+    return CannotEvaluate(expression, reason)

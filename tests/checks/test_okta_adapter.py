@@ -48,6 +48,31 @@ async def test_paging_reads_every_link_header(okta: OktaClient, fake_okta: FakeO
     assert len(fake_okta.requests) == -(-len(apps) // 2)
 
 
+async def test_a_page_names_the_next_before_its_items_are_read(
+    okta: OktaClient, fake_okta: FakeOkta
+) -> None:
+    returned = False
+    heard: list[tuple[str | None, bool]] = []
+
+    def on_next(url: str | None) -> None:
+        heard.append((url, returned))
+
+    items, next_url = await okta.get_page("/api/v1/apps", {"limit": 2}, on_next=on_next)
+    returned = True
+    assert len(items) == 2 and next_url is not None
+    assert heard == [(next_url, False)]
+    _, none = await okta.get_page("/api/v1/apps", {"limit": 500}, on_next=on_next)
+    assert none is None and heard[-1][0] is None  # the last page names none
+
+
+async def test_a_refused_attempt_names_no_next_page(okta: OktaClient, fake_okta: FakeOkta) -> None:
+    fake_okta.faults.append(Fault.status(503, path="/api/v1/apps", method="GET", times=1))
+    heard: list[str | None] = []
+    _, next_url = await okta.get_page("/api/v1/apps", {"limit": 2}, on_next=heard.append)
+    assert len(fake_okta.requests) == 2  # the 503, then the page
+    assert heard == [next_url]
+
+
 async def test_paging_stops_at_max_items(okta: OktaClient, fake_okta: FakeOkta) -> None:
     apps = await okta.get_all("/api/v1/apps", {"limit": 2}, max_items=3)
     assert len(apps) == 3
