@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar, overload
 from urllib.parse import quote
@@ -64,6 +65,19 @@ class FactCache(Protocol):
     async def get(self, key: str) -> Any | None: ...
 
     async def set(self, key: str, value: Any) -> None: ...
+
+
+class Refreshing:
+    """A fact cache that always misses: every fact is read afresh, and kept for the next."""
+
+    def __init__(self, cache: FactCache) -> None:
+        self._cache = cache
+
+    async def get(self, key: str) -> Any | None:
+        return None
+
+    async def set(self, key: str, value: Any) -> None:
+        await self._cache.set(key, value)
 
 
 class Facts:
@@ -293,19 +307,41 @@ class Facts:
             return None
 
     async def _fetch_mapping(self) -> ProfileMapping | None:
-        user, app = await asyncio.gather(self.user(), self.app())
+        user, listed = await gathered(self.user(), self._mapping_list())
+        chosen = _chosen_mapping(listed, user)
+        return None if chosen is None else await self._mapping_details(chosen)
+
+    def mappings(self) -> Awaitable[Mappings]:
+        """Every mapping from a user type to the app, with its details (a scan judges users of
+        every type; triage keeps them warm)."""
+        return self._once("mappings", self._fetch_mappings)
+
+    async def _fetch_mappings(self) -> Mappings:
+        sources = [m for m in await self._mapping_list() if source_type(m) == "user"]
+        details = await asyncio.gather(*(self._mapping_details(m) for m in sources))
+        by_type: dict[str, ProfileMapping] = {}
+        for source, mapping in zip(sources, details, strict=True):
+            type_id = source["source"].get("id")  # source_type saw an object there
+            if isinstance(type_id, str):
+                by_type.setdefault(type_id, mapping)
+        return Mappings(tuple(details), by_type)
+
+    def _mapping_list(self) -> Awaitable[list[Any]]:
+        """The app's mappings as Okta lists them by target: one list for every user type, so
+        it needs only the app, and a cached list serves users of any type."""
+        return self._once("mapping_list", self._fetch_mapping_list)
+
+    async def _fetch_mapping_list(self) -> list[Any]:
+        app = await self.app()
         params: dict[str, str | int] = {"targetId": app.id, "limit": 200}
-        if user.type_id:
-            params["sourceId"] = user.type_id
-        key = f"{app.id}:mappings:{user.type_id}"
-        listed = await self._cached(key, lambda: self.okta.get_all("/api/v1/mappings", params))
-        chosen = next(
-            (m for m in listed if isinstance(m, dict) and source_type(m) == "user"),
-            None,
+        listed = await self._cached(
+            f"{app.id}:mappings", lambda: self.okta.get_all("/api/v1/mappings", params)
         )
-        if chosen is None:
-            return None
-        mapping_id = parse.okta_id(chosen.get("id"), "profile mapping")
+        return [m for m in listed if isinstance(m, dict)]
+
+    async def _mapping_details(self, listed: Mapping[str, Any]) -> ProfileMapping:
+        app = await self.app()
+        mapping_id = parse.okta_id(listed.get("id"), "profile mapping")
         path = f"/api/v1/mappings/{mapping_id}"
         return parse.mapping(
             await self._cached(f"{app.id}:mapping:{mapping_id}", self._getter(path))
@@ -334,13 +370,23 @@ class Facts:
             sorted((parse.log_event(e) for e in events), key=lambda e: e.published, reverse=True)
         )
 
-    async def _fetch_groups(self) -> tuple[Group, ...]:
+    async def _app_groups(self) -> tuple[list[Any], bool]:
+        """The groups assigned to the app, and whether they came from the cache."""
         app = await self.app()
-        assigned, cached = await self._cached_or_fetched(
+        return await self._cached_or_fetched(
             f"{app.id}:groups",
             # Okta's default page is 20 groups; ask for its largest (200) in one go.
             lambda: self.okta.get_all(f"/api/v1/apps/{app.id}/groups", {"limit": 200}),
         )
+
+    async def warm(self) -> None:
+        """Read every app-level fact a diagnosis in this app reads, for the cache to keep."""
+        await gathered(
+            self.feature(), self.connection(), self.schema(), self.mappings(), self._app_groups()
+        )
+
+    async def _fetch_groups(self) -> tuple[Group, ...]:
+        assigned, cached = await self._app_groups()
         if not assigned:
             return ()
         # With the app's groups cached, ask for the user's groups alongside the app user rather
@@ -358,6 +404,31 @@ class Facts:
         granting = [g for g in member_of if g.id in assigned_ids]
         # The group Okta names on the assignment comes first: its profile is the one applied.
         return tuple(sorted(granting, key=lambda g: g.id != app_user.group_id))
+
+
+@dataclass(frozen=True, slots=True)
+class Mappings:
+    """Every mapping from a user type to one app."""
+
+    listed: tuple[ProfileMapping, ...]
+    """In the order Okta lists them."""
+    by_type: Mapping[str, ProfileMapping]
+    """By the id of the user type they map from."""
+
+    def of(self, user: User) -> ProfileMapping | None:
+        """The mapping Okta applies to the user: their type's; the first listed for a user
+        whose type Okta did not name."""
+        if user.type_id is None:
+            return self.listed[0] if self.listed else None
+        return self.by_type.get(user.type_id)
+
+
+def _chosen_mapping(listed: list[Any], user: User) -> Mapping[str, Any] | None:
+    """The listed mapping Okta applies to the user, as Mappings.of chooses."""
+    sources = [m for m in listed if source_type(m) == "user"]
+    if user.type_id is None:
+        return sources[0] if sources else None
+    return next((m for m in sources if m["source"].get("id") == user.type_id), None)
 
 
 def source_type(mapping: Mapping[str, Any]) -> object:

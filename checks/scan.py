@@ -24,8 +24,8 @@ from typing import Any, Protocol, TypeVar
 from checks import parse
 from checks.diagnose import run_check, verdict
 from checks.errors import AppNotFound, OktaError, OktaRateLimited, OktaUnavailable, UserNotFound
-from checks.facts import LOG_WINDOW, PROFILE_UPDATE, Facts, OktaReader, iso, source_type
-from checks.model import App, Finding, Group, LogEvent, ProfileMapping, User
+from checks.facts import LOG_WINDOW, PROFILE_UPDATE, Facts, Mappings, OktaReader, iso
+from checks.model import App, Finding, Group, LogEvent, User
 from checks.registry import CHECKS
 from checks.retry import Backoff
 from checks.scan_tally import Outcome, Tally
@@ -126,13 +126,17 @@ class AppScan:
                 okta.get_all(f"/api/v1/apps/{app.id}/groups", by_group)
             )
             logging = asyncio.ensure_future(_events(okta, app, now) if log is None else _given(log))
-            mapping = asyncio.ensure_future(
-                _mappings(okta, app) if pages else _given(Mappings((), {}))
-            )
-            reads: list[asyncio.Future[Any]] = [assigning, logging, mapping]
+            reads: list[asyncio.Future[Any]] = [assigning, logging]
+            if not pages:
+                facts.know("mappings", Mappings((), {}))
             try:
                 feature, connection, schema, assigned, events, mappings = await asyncio.gather(
-                    facts.feature(), facts.connection(), facts.schema(), assigning, logging, mapping
+                    facts.feature(),
+                    facts.connection(),
+                    facts.schema(),
+                    assigning,
+                    logging,
+                    facts.mappings(),
                 )
             except BaseException:
                 for read in reads:
@@ -213,38 +217,6 @@ class AppScan:
         for name, value in self._app_facts.items():
             facts.know(name, value)
         return facts
-
-
-@dataclass(frozen=True, slots=True)
-class Mappings:
-    """Every mapping from a user type to the app, read at once: the list by target, then each
-    one's details together (a diagnosis reads one user type's, `Facts.mapping`)."""
-
-    listed: tuple[ProfileMapping, ...]
-    """In the order Okta lists them."""
-    by_type: Mapping[str, ProfileMapping]
-    """By the id of the user type they map from."""
-
-    def of(self, user: User) -> ProfileMapping | None:
-        """The mapping Okta applies to the user: their type's; the first listed for a user
-        whose type Okta did not name (as `Facts.mapping` chooses)."""
-        if user.type_id is None:
-            return self.listed[0] if self.listed else None
-        return self.by_type.get(user.type_id)
-
-
-async def _mappings(okta: PageReader, app: App) -> Mappings:
-    listed = await okta.get_all("/api/v1/mappings", {"targetId": app.id, "limit": 200})
-    sources = [m for m in listed if isinstance(m, dict) and source_type(m) == "user"]
-    ids = [parse.okta_id(m.get("id"), "profile mapping") for m in sources]
-    details = await asyncio.gather(*(okta.get(f"/api/v1/mappings/{i}") for i in ids))
-    mappings = tuple(parse.mapping(detail) for detail in details)
-    by_type: dict[str, ProfileMapping] = {}
-    for source, mapping in zip(sources, mappings, strict=True):
-        type_id = source["source"].get("id")  # source_type saw an object there
-        if isinstance(type_id, str):
-            by_type.setdefault(type_id, mapping)
-    return Mappings(mappings, by_type)
 
 
 PageRead = tuple[list[Any], str | None]

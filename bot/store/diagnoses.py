@@ -21,6 +21,7 @@ from bot.store.keys import Keys
 from bot.store.runs import Journals, Leases
 from bot.store.scans import Scans
 from bot.store.triage import TriageStore
+from bot.store.warm import WarmStore
 
 DEFAULT_PREFIX = "attrsync:"
 RECENT = 10
@@ -165,6 +166,10 @@ class Store:
     @cached_property
     def triage(self) -> TriageStore:
         return TriageStore(self.redis, self.prefix)
+
+    @cached_property
+    def warm(self) -> WarmStore:
+        return WarmStore(self.redis, self.prefix)
 
     @cached_property
     def okta_events(self) -> OktaEvents:

@@ -159,6 +159,15 @@ class Keys:
         """Users whose profile changed, by when to check it reached their apps (zset)."""
         return f"{self.prefix}watch-due"
 
+    @property
+    def warm_apps(self) -> str:
+        """Apps Okta's events named lately, by the latest (zset, triage's warm period)."""
+        return f"{self.prefix}warm-apps"
+
+    def warm_claim(self, app_id: str) -> str:
+        """The worker refreshing an app's facts next (string, until the refresh is due)."""
+        return f"{self.prefix}warm:{app_id}"
+
     # Okta ---------------------------------------------------------------------------------
     def budget(self, org: str, bucket: str) -> str:
         """An Okta rate-limit bucket's budget for one org (hash, until a minute after it

@@ -30,9 +30,11 @@ from bot.watch.triggers import (
     AppFailed,
     FailedPush,
     Ignored,
+    ProfileChanged,
     Pushed,
     trigger_of,
 )
+from bot.watch.warm import Warmth
 from checks.concerns import bulk_concerned, concerns
 from checks.diagnose import diagnose
 from checks.errors import AttrsyncError
@@ -83,6 +85,7 @@ class Triage:
         self._pending: dict[tuple[str, str], tuple[str, int, str]] = {}
         """Burst messages to post or update: (app, cause) -> (channel, count, example)."""
         self._sent: dict[tuple[str, str], float] = {}
+        self.warmth = Warmth(services)
 
     async def run(self, stop: asyncio.Event, block_ms: int = 1_000) -> None:
         """Triage as events arrive (a blocking read wakes at once) until `stop`. Whatever an
@@ -91,6 +94,15 @@ class Triage:
         it again) rather than answering /healthz with no triage behind it."""
         if self._services.settings.triage_channel is None:
             return
+        warming = asyncio.create_task(self.warmth.run(stop))
+        try:
+            await self._triage_until(stop, block_ms)
+        finally:
+            warming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await warming
+
+    async def _triage_until(self, stop: asyncio.Event, block_ms: int) -> None:
         while not stop.is_set():
             try:
                 await self.work_once(block_ms)
@@ -167,6 +179,8 @@ class Triage:
         trigger = trigger_of(item.event)
         if isinstance(trigger, Ignored):
             return trigger.result
+        if not isinstance(trigger, ProfileChanged):
+            await self.warmth.noted(trigger.app_id, diagnosed=isinstance(trigger, FailedPush))
         if isinstance(trigger, FailedPush):
             owner = item.entry
             await self._triage(channel, trigger.user_id, trigger.app_id, trigger.what, owner)
