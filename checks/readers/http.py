@@ -200,7 +200,7 @@ async def within(budget: float | None, app: str, vendor: str, read: Awaitable[An
         async with asyncio.timeout(budget):
             return await read
     except TimeoutError:
-        error = AppUnavailable(f"{vendor} did not give {app!r}'s record within {budget:g} s.")
+        error = AppUnavailable(f"{vendor} did not give the user's record within {budget:g} s.")
         error.app = app
         raise error from None
 
