@@ -6,6 +6,7 @@ Every exception class `checks` and `bot` define, by base and wherever it is defi
 
 * AttrsyncError
   * UsageError             bad input or configuration (exit code 2)
+    * BadPath              checks.readers.scim_paths: not a SCIM attribute path
   * OktaError              talking to Okta failed
     * OktaNotFound
     * OktaBadRequest

@@ -14,10 +14,9 @@ from urllib.parse import quote
 
 import aiohttp
 
-from checks.errors import UsageError
 from checks.readers.http import ReaderHttp, Sleep, Vendor, within
 from checks.readers.model import AppRecord, AppUser, Page
-from checks.readers.scim_paths import BadPath, read_path
+from checks.readers.scim_paths import read_path
 
 LIST_RESPONSE: Final = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 MAX_PAGE: Final = 1000
@@ -165,12 +164,7 @@ class ScimReader:
         emails = read_path(resource, "emails.value")
         listed = emails if isinstance(emails, tuple) else (emails,)
         user_name = resource.get("userName")
-        try:
-            values = {path: read_path(resource, path) for path in attributes}
-        except BadPath as exc:
-            raise UsageError(
-                f'{exc}; write one as name.familyName or emails[type eq "work"].value.'
-            ) from None
+        values = {path: read_path(resource, path) for path in attributes}
         return AppRecord(
             id=resource["id"],
             user_name=user_name if isinstance(user_name, str) else None,

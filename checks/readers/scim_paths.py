@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from checks.errors import UsageError
 from checks.readers.model import Value
 
 _STEP = re.compile(
@@ -15,8 +16,13 @@ _STEP = re.compile(
 )
 
 
-class BadPath(ValueError):
+class BadPath(UsageError):
     """Not a SCIM attribute path this reader understands (a typo in the question)."""
+
+    def __init__(self, path: str, why: str) -> None:
+        super().__init__(
+            f'{path!r} {why}; write one as name.familyName or emails[type eq "work"].value.'
+        )
 
 
 def read_path(resource: Any, path: str) -> Value:
@@ -27,11 +33,11 @@ def read_path(resource: Any, path: str) -> Value:
         urn, _, rest = path.rpartition(":")
         node = _child(resource, urn)
         if not urn or not rest:
-            raise BadPath(f"{path!r} names an extension but no attribute of it")
+            raise BadPath(path, "names an extension but no attribute of it")
     for step in rest.split("."):
         match = _STEP.fullmatch(step)
         if match is None:
-            raise BadPath(f"{path!r} is not a SCIM attribute path")
+            raise BadPath(path, "is not a SCIM attribute path")
         node = _step(node, match)
     return _value(node)
 

@@ -76,7 +76,9 @@ async def test_found_by_the_external_id_with_the_values_asked_for(
         ("jdoe@example.com",),
         "id",
     )
-    assert dict(record.attributes) == dict(zip(ASKED, ("Smith", "jdoe@example.com", "Sales")))
+    assert dict(record.attributes) == dict(
+        zip(ASKED, ("Smith", "jdoe@example.com", "Sales"), strict=True)
+    )
     [request] = scim.requests
     assert request.path == "/Users/u-1"
     assert request.headers["Authorization"] == f"Bearer {TOKEN}"

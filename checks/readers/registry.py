@@ -1,0 +1,97 @@
+"""Every kind of reader by the name the settings file gives it (`reader = "scim"`): the
+options its table takes, how its settings are built, and how it is opened."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import aiohttp
+
+from checks.errors import UsageError
+from checks.readers.http import is_acceptable_base_url
+from checks.readers.model import AppReader
+from checks.readers.scim import ScimReader, ScimSettings
+from checks.readers.tokens import Clock
+
+OptionKind = Literal["text", "number", "flag", "texts"]
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    kind: OptionKind
+    required: bool = False
+    secret_env: bool = False
+    """The value names the environment variable that holds a secret (never the secret)."""
+    default: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfiguredReader:
+    """One app's reader as configured: its label, its kind and its settings, secrets read."""
+
+    label: str
+    kind: str
+    settings: Any
+    """The kind's own settings dataclass (ScimSettings, …); its repr shows no secret."""
+
+
+Build = Callable[[Mapping[str, Any]], Any]
+"""Options, with each secret_env option replaced by the secret it names -> the settings."""
+Open = Callable[[aiohttp.ClientSession, str, Any, Clock], AppReader]
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderKind:
+    options: Mapping[str, Option]
+    build: Build
+    open: Open
+
+
+def _url(value: Any, default: str | None = None) -> str:
+    url = str(value or default or "").rstrip("/")
+    if not is_acceptable_base_url(url):
+        raise UsageError(
+            f"a reader's url must be https:// (plain http only for loopback), not {url!r}"
+        )
+    return url
+
+
+def _scim(options: Mapping[str, Any]) -> ScimSettings:
+    return ScimSettings(
+        url=_url(options["url"]),
+        token=options["token_env"],
+        timeout=float(options.get("timeout") or 10.0),
+        max_wait=float(options.get("max_wait") or 5.0),
+    )
+
+
+def _open_scim(
+    session: aiohttp.ClientSession, label: str, settings: Any, clock: Clock
+) -> AppReader:
+    return ScimReader(session, label, settings)
+
+
+_TIMING = {"timeout": Option("number"), "max_wait": Option("number")}
+
+READERS: Mapping[str, ReaderKind] = {
+    "scim": ReaderKind(
+        {"url": Option("text", required=True), "token_env": Option("text", True, True), **_TIMING},
+        _scim,
+        _open_scim,
+    ),
+}
+
+
+@asynccontextmanager
+async def open_readers(
+    configured: Sequence[ConfiguredReader], *, clock: Clock
+) -> AsyncIterator[Mapping[str, AppReader]]:
+    """Every configured reader by app label, over one aiohttp session closed on the way out."""
+    async with aiohttp.ClientSession() as session:
+        yield {
+            reader.label: READERS[reader.kind].open(session, reader.label, reader.settings, clock)
+            for reader in configured
+        }
