@@ -93,7 +93,10 @@ class ReaderHttp:
         params: Mapping[str, str] | None = None,
         form: Mapping[str, str] | None = None,
         missing_ok: bool = False,
+        token_request: bool = False,
     ) -> Answer | None:
+        """`token_request`: an OAuth token endpoint, whose 400 means the credentials are wrong
+        (RFC 6749 §5.2: invalid_client, invalid_grant)."""
         target = str(URL(url).update_query(dict(params))) if params else url
         waited = 0.0
         for attempt in READER_RETRY.tries():
@@ -104,6 +107,8 @@ class ReaderHttp:
                     waited += pause
                     await self._sleep(pause)
                     continue
+            if token_request and status == 400:
+                status = 401
             return self._answer(method, target, status, text, retry_after, missing_ok=missing_ok)
         raise AssertionError("unreachable")
 

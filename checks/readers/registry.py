@@ -11,6 +11,8 @@ from typing import Any, Literal
 import aiohttp
 
 from checks.errors import UsageError
+from checks.readers.box import DEFAULT_URL as BOX_URL
+from checks.readers.box import BoxReader, BoxSettings
 from checks.readers.http import is_acceptable_base_url
 from checks.readers.model import AppReader
 from checks.readers.scim import ScimReader, ScimSettings
@@ -74,6 +76,23 @@ def _open_scim(
     return ScimReader(session, label, settings)
 
 
+def _box(options: Mapping[str, Any]) -> BoxSettings:
+    return BoxSettings(
+        client_id=options["client_id"],
+        client_secret=options["client_secret_env"],
+        enterprise_id=options["enterprise_id"],
+        url=_url(options.get("url"), BOX_URL),
+        timeout=float(options.get("timeout") or 10.0),
+        max_wait=float(options.get("max_wait") or 5.0),
+    )
+
+
+def _open_box(
+    session: aiohttp.ClientSession, label: str, settings: Any, clock: Clock
+) -> AppReader:
+    return BoxReader(session, label, settings, clock=clock)
+
+
 _TIMING = {"timeout": Option("number"), "max_wait": Option("number")}
 
 READERS: Mapping[str, ReaderKind] = {
@@ -81,6 +100,17 @@ READERS: Mapping[str, ReaderKind] = {
         {"url": Option("text", required=True), "token_env": Option("text", True, True), **_TIMING},
         _scim,
         _open_scim,
+    ),
+    "box": ReaderKind(
+        {
+            "client_id": Option("text", required=True),
+            "client_secret_env": Option("text", True, True),
+            "enterprise_id": Option("text", required=True),
+            "url": Option("text"),
+            **_TIMING,
+        },
+        _box,
+        _open_box,
     ),
 }
 

@@ -17,19 +17,10 @@ from checks.errors import (
 from checks.readers.model import AppUser, list_pages
 from checks.readers.scim import ScimReader, ScimSettings
 from fakes.scim.server import ENTERPRISE_USER, AppFault, FakeScim, serve_scim
+from tests.readers.clocks import Pauses
 
 TOKEN = "scim-secret-do-not-print"
 ASKED = ("name.familyName", 'emails[type eq "work"].value', f"{ENTERPRISE_USER}:department")
-
-
-class Pauses:
-    """Stands in for asyncio.sleep: the pauses a reader took, without taking them."""
-
-    def __init__(self) -> None:
-        self.taken: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.taken.append(seconds)
 
 
 @pytest.fixture
