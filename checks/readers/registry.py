@@ -13,6 +13,8 @@ import aiohttp
 from checks.errors import UsageError
 from checks.readers.box import DEFAULT_URL as BOX_URL
 from checks.readers.box import BoxReader, BoxSettings
+from checks.readers.graph import DEFAULT_LOGIN_URL, GraphReader, GraphSettings
+from checks.readers.graph import DEFAULT_URL as GRAPH_URL
 from checks.readers.http import is_acceptable_base_url
 from checks.readers.model import AppReader
 from checks.readers.scim import ScimReader, ScimSettings
@@ -87,10 +89,26 @@ def _box(options: Mapping[str, Any]) -> BoxSettings:
     )
 
 
-def _open_box(
+def _open_box(session: aiohttp.ClientSession, label: str, settings: Any, clock: Clock) -> AppReader:
+    return BoxReader(session, label, settings, clock=clock)
+
+
+def _graph(options: Mapping[str, Any]) -> GraphSettings:
+    return GraphSettings(
+        tenant_id=options["tenant_id"],
+        client_id=options["client_id"],
+        client_secret=options["client_secret_env"],
+        url=_url(options.get("url"), GRAPH_URL),
+        login_url=_url(options.get("login_url"), DEFAULT_LOGIN_URL),
+        timeout=float(options.get("timeout") or 10.0),
+        max_wait=float(options.get("max_wait") or 5.0),
+    )
+
+
+def _open_graph(
     session: aiohttp.ClientSession, label: str, settings: Any, clock: Clock
 ) -> AppReader:
-    return BoxReader(session, label, settings, clock=clock)
+    return GraphReader(session, label, settings, clock=clock)
 
 
 _TIMING = {"timeout": Option("number"), "max_wait": Option("number")}
@@ -111,6 +129,18 @@ READERS: Mapping[str, ReaderKind] = {
         },
         _box,
         _open_box,
+    ),
+    "microsoft": ReaderKind(
+        {
+            "tenant_id": Option("text", required=True),
+            "client_id": Option("text", required=True),
+            "client_secret_env": Option("text", True, True),
+            "url": Option("text"),
+            "login_url": Option("text"),
+            **_TIMING,
+        },
+        _graph,
+        _open_graph,
     ),
 }
 
