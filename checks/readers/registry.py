@@ -13,6 +13,8 @@ import aiohttp
 from checks.errors import UsageError
 from checks.readers.box import DEFAULT_URL as BOX_URL
 from checks.readers.box import BoxReader, BoxSettings
+from checks.readers.google import DEFAULT_TOKEN_URL, GoogleReader, GoogleSettings
+from checks.readers.google import DEFAULT_URL as GOOGLE_URL
 from checks.readers.graph import DEFAULT_LOGIN_URL, GraphReader, GraphSettings
 from checks.readers.graph import DEFAULT_URL as GRAPH_URL
 from checks.readers.http import is_acceptable_base_url
@@ -111,6 +113,26 @@ def _open_graph(
     return GraphReader(session, label, settings, clock=clock)
 
 
+def _google(options: Mapping[str, Any]) -> GoogleSettings:
+    return GoogleSettings(
+        client_email=options["client_email"],
+        # A key copied out of the JSON key file keeps its newlines as \n escapes.
+        private_key=options["private_key_env"].replace("\\n", "\n"),
+        subject=options["subject"],
+        customer=options.get("customer") or "my_customer",
+        url=_url(options.get("url"), GOOGLE_URL),
+        token_url=_url(options.get("token_url"), DEFAULT_TOKEN_URL),
+        timeout=float(options.get("timeout") or 10.0),
+        max_wait=float(options.get("max_wait") or 5.0),
+    )
+
+
+def _open_google(
+    session: aiohttp.ClientSession, label: str, settings: Any, clock: Clock
+) -> AppReader:
+    return GoogleReader(session, label, settings, clock=clock)
+
+
 _TIMING = {"timeout": Option("number"), "max_wait": Option("number")}
 
 READERS: Mapping[str, ReaderKind] = {
@@ -141,6 +163,19 @@ READERS: Mapping[str, ReaderKind] = {
         },
         _graph,
         _open_graph,
+    ),
+    "google": ReaderKind(
+        {
+            "client_email": Option("text", required=True),
+            "private_key_env": Option("text", True, True),
+            "subject": Option("text", required=True),
+            "customer": Option("text"),
+            "url": Option("text"),
+            "token_url": Option("text"),
+            **_TIMING,
+        },
+        _google,
+        _open_google,
     ),
 }
 
