@@ -164,6 +164,8 @@ def _with_secrets(table: AppTable, env: Mapping[str, str]) -> dict[str, object]:
     """The table's options, each naming a secret's variable replaced by the secret."""
     options = dict(table.options)
     for key, option in READERS[table.reader].options.items():
+        if option.secret_env and key not in options and option.default is not None:
+            options[key] = option.default
         if option.secret_env and key in options:
             secret = env.get(str(options[key]), "").strip()
             if not secret:

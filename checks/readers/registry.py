@@ -20,6 +20,8 @@ from checks.readers.graph import DEFAULT_URL as GRAPH_URL
 from checks.readers.http import is_acceptable_base_url
 from checks.readers.model import AppReader
 from checks.readers.scim import ScimReader, ScimSettings
+from checks.readers.slack import DEFAULT_URL as SLACK_URL
+from checks.readers.slack import SlackReader, SlackReaderSettings
 from checks.readers.tokens import Clock
 
 OptionKind = Literal["text", "number", "flag", "texts"]
@@ -133,6 +135,21 @@ def _open_google(
     return GoogleReader(session, label, settings, clock=clock)
 
 
+def _slack(options: Mapping[str, Any]) -> SlackReaderSettings:
+    return SlackReaderSettings(
+        token=options["token_env"],
+        url=_url(options.get("url"), SLACK_URL),
+        timeout=float(options.get("timeout") or 10.0),
+        max_wait=float(options.get("max_wait") or 5.0),
+    )
+
+
+def _open_slack(
+    session: aiohttp.ClientSession, label: str, settings: Any, clock: Clock
+) -> AppReader:
+    return SlackReader(session, label, settings)
+
+
 _TIMING = {"timeout": Option("number"), "max_wait": Option("number")}
 
 READERS: Mapping[str, ReaderKind] = {
@@ -176,6 +193,16 @@ READERS: Mapping[str, ReaderKind] = {
         },
         _google,
         _open_google,
+    ),
+    "slack": ReaderKind(
+        {
+            # The bot's own token unless the table names another.
+            "token_env": Option("text", secret_env=True, default="SLACK_BOT_TOKEN"),
+            "url": Option("text"),
+            **_TIMING,
+        },
+        _slack,
+        _open_slack,
     ),
 }
 

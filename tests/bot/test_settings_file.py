@@ -134,11 +134,13 @@ SCIM_HEAD = '[apps."Custom SCIM App"]\nreader = "scim"\n'
         ),
         (
             '[apps."Box"]\nreader = "bx"\n',
-            "f.toml, line 2: reader 'bx' of [apps.Box] is none of box, google, microsoft, scim.",
+            "f.toml, line 2: reader 'bx' of [apps.Box] is none of box, google, microsoft, "
+            "scim, slack.",
         ),
         (
             '[apps."Box"]\nurl = "https://x.example.com"\n',
-            "f.toml, line 1: [apps.Box] has no reader key (one of box, google, microsoft, scim).",
+            "f.toml, line 1: [apps.Box] has no reader key (one of box, google, microsoft, "
+            "scim, slack).",
         ),
         (
             SCIM_HEAD + 'token_env = "SCIM_APP_TOKEN"\n',
