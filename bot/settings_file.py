@@ -370,5 +370,7 @@ def _type(value: Any) -> str:
 
 
 def _shown(value: Any) -> str:
-    # The wrong value may be a pasted secret: its type is named, never the value.
+    # A wrong string may be a pasted secret: only its type is named. A number is none.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:g}"
     return _type(value)

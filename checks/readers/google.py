@@ -15,7 +15,6 @@ from typing import Any, Final
 from urllib.parse import quote
 
 import aiohttp
-import jwt
 
 from checks.errors import AppUnauthorized, UsageError
 from checks.readers.http import ReaderHttp, Sleep, Vendor, within
@@ -188,6 +187,8 @@ class GoogleReader:
         )
 
     async def _issue(self) -> IssuedToken:
+        import jwt  # PyJWT and cryptography cost start-up time: only once a token is due
+
         settings = self._settings
         now = int(self._wall())
         claims = {

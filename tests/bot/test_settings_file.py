@@ -225,3 +225,34 @@ def test_the_default_orgs_token_variable_must_be_set_unless_the_environment_give
 
     settings = Settings.from_env({"SCIM_APP_TOKEN": "s", "OKTA_API_TOKEN": "e"}, parse(VALID))
     assert settings.okta is not None and settings.okta.token == "e"
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence"),
+    [
+        (
+            'apps.Box.reader = "scim"\napps.Box.url = "https://s.example.com"\n'
+            "apps.Box.token_env = 3\n",
+            "f.toml, line 3: token_env of [apps.Box] must be a string, not 3.",
+        ),
+        (
+            '[apps]\nBox = { reader = "bx" }\n',
+            "f.toml, line 2: reader 'bx' of [apps.Box] is none of box, google, microsoft, "
+            "scim, slack.",
+        ),
+        (
+            '[orgs.prod]\nurl = "https://acme.okta.com"\ntoken_env = "T"\n\n'
+            '[orgs.prod.apps."My App"]\nreader = "scim"\n# a comment\n'
+            'url = "https://s.example.com"\ntoken_env = "S"\nmax_wait = -1\n',
+            'f.toml, line 10: max_wait of [orgs.prod.apps."My App"] must be a positive number, '
+            "not a number.",
+        ),
+    ],
+)
+def test_the_line_is_found_for_dotted_keys_inline_tables_and_nested_tables(
+    text: str, sentence: str
+) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse(text, "f.toml")
+
+    assert str(caught.value) == sentence
