@@ -245,7 +245,7 @@ def test_the_default_orgs_token_variable_must_be_set_unless_the_environment_give
             '[orgs.prod.apps."My App"]\nreader = "scim"\n# a comment\n'
             'url = "https://s.example.com"\ntoken_env = "S"\nmax_wait = -1\n',
             'f.toml, line 10: max_wait of [orgs.prod.apps."My App"] must be a positive number, '
-            "not a number.",
+            "not -1.",
         ),
     ],
 )
