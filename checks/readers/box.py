@@ -12,7 +12,6 @@ from urllib.parse import quote
 
 import aiohttp
 
-from checks.errors import AppUnauthorized
 from checks.readers.http import ReaderHttp, Sleep, Vendor, within
 from checks.readers.model import AppRecord, AppUser, Page
 from checks.readers.scim_paths import read_path
@@ -146,15 +145,17 @@ class BoxReader:
 
     async def _get(self, path: str, params: dict[str, str], missing_ok: bool) -> Any:
         url = self._base + path
-        headers = {"Authorization": f"Bearer {await self._token.get()}"}
-        try:
+
+        async def call(token: str) -> Any:
             answer = await self._http.get(
-                url, headers=headers, params=params, missing_ok=missing_ok
+                url,
+                headers={"Authorization": f"Bearer {token}"},
+                params=params,
+                missing_ok=missing_ok,
             )
-        except AppUnauthorized:
-            self._token.forget()  # revoked early: the next read asks for a new one
-            raise
-        return None if answer is None else answer.body
+            return None if answer is None else answer.body
+
+        return await self._token.use(call)
 
     def _entries(self, body: Any) -> list[dict[str, Any]]:
         entries = body.get("entries") if isinstance(body, dict) else None

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from checks.errors import AppUnauthorized, UsageError
+from checks.errors import UsageError
 from checks.readers.http import ReaderHttp, Sleep, Vendor, within
 from checks.readers.model import AppRecord, AppUser, Page
 from checks.readers.scim_paths import read_path
@@ -161,15 +161,17 @@ class GoogleReader:
         return Page(records, token if isinstance(token, str) and token else None)
 
     async def _get(self, url: str, params: dict[str, str], missing_ok: bool) -> Any:
-        headers = {"Authorization": f"Bearer {await self._token.get()}"}
-        try:
+
+        async def call(token: str) -> Any:
             answer = await self._http.get(
-                url, headers=headers, params=params, missing_ok=missing_ok
+                url,
+                headers={"Authorization": f"Bearer {token}"},
+                params=params,
+                missing_ok=missing_ok,
             )
-        except AppUnauthorized:
-            self._token.forget()
-            raise
-        return None if answer is None else answer.body
+            return None if answer is None else answer.body
+
+        return await self._token.use(call)
 
     def _record(self, user: Any, attributes: tuple[str, ...], found_by: str) -> AppRecord:
         if not isinstance(user, dict) or not isinstance(user.get("id"), str):

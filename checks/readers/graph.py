@@ -16,7 +16,6 @@ from urllib.parse import quote
 
 import aiohttp
 
-from checks.errors import AppUnauthorized
 from checks.readers.http import ReaderHttp, Sleep, Vendor, within
 from checks.readers.model import AppRecord, AppUser, Page
 from checks.readers.scim_paths import read_path
@@ -153,15 +152,17 @@ class GraphReader:
         return Page(records, link if follow else None)
 
     async def _get(self, url: str, params: dict[str, str] | None, missing_ok: bool) -> Any:
-        headers = {"Authorization": f"Bearer {await self._token.get()}"}
-        try:
+
+        async def call(token: str) -> Any:
             answer = await self._http.get(
-                url, headers=headers, params=params, missing_ok=missing_ok
+                url,
+                headers={"Authorization": f"Bearer {token}"},
+                params=params,
+                missing_ok=missing_ok,
             )
-        except AppUnauthorized:
-            self._token.forget()
-            raise
-        return None if answer is None else answer.body
+            return None if answer is None else answer.body
+
+        return await self._token.use(call)
 
     def _values(self, body: Any) -> list[dict[str, Any]]:
         values = body.get("value") if isinstance(body, dict) else None

@@ -3,6 +3,7 @@ injected clock, lookups, marker paging, and each refusal's sentence."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -142,7 +143,7 @@ async def test_the_token_is_kept_until_shortly_before_it_expires(
     assert token_requests(box) == 2
 
 
-async def test_a_revoked_token_is_refused_once_then_renewed(
+async def test_a_kept_token_the_app_refuses_is_renewed_within_the_read(
     box: FakeBox, session: aiohttp.ClientSession, clock: ManualClock, pauses: Pauses
 ) -> None:
     box.add_user("jdoe@example.com", "Jane Smith", user_id="111")
@@ -150,11 +151,26 @@ async def test_a_revoked_token_is_refused_once_then_renewed(
     await reader.read(AppUser("111", None), ())
     box.revoke_tokens()
 
-    with pytest.raises(AppUnauthorized, match=r"^Box rejected the reader's credentials: check"):
-        await reader.read(AppUser("111", None), ())
     record = await reader.read(AppUser("111", None), ())
 
     assert record is not None and token_requests(box) == 2
+    assert [r.status for r in box.requests if r.path == "/2.0/users/111"] == [200, 401, 200]
+
+
+async def test_a_new_token_the_app_refuses_is_one_sentence(
+    box: FakeBox, session: aiohttp.ClientSession, clock: ManualClock, pauses: Pauses
+) -> None:
+    box.faults.append(AppFault(401, path="^/2.0/", message="Unauthorized"))
+
+    with pytest.raises(AppUnauthorized) as caught:
+        await reader_for(session, box, clock, pauses).read(AppUser("111", None), ())
+
+    assert str(caught.value) == (
+        "Box rejected the reader's credentials (Unauthorized (unauthorized)): check client_id, "
+        "the secret client_secret_env names and enterprise_id, and that the app is authorized "
+        "in the Box Admin Console."
+    )
+    assert (token_requests(box), len(box.requests)) == (1, 2)
 
 
 async def test_wrong_client_credentials_are_one_sentence_without_the_secret(
@@ -247,4 +263,17 @@ async def test_paging_by_marker(
     listed = [r for r in box.requests if r.path == "/2.0/users"]
     assert [r.query.get("marker") for r in listed] == [None, "2", "4"]
     assert all(r.query["usemarker"] == "true" for r in listed)
+    assert token_requests(box) == 1
+
+
+async def test_reads_at_the_same_moment_share_one_token_request(
+    box: FakeBox, session: aiohttp.ClientSession, clock: ManualClock, pauses: Pauses
+) -> None:
+    box.add_user("jdoe@example.com", "Jane Smith", user_id="111")
+    box.faults.append(AppFault(path="^/oauth2/token$", wait=0.05))  # both arrive while it is due
+    reader = reader_for(session, box, clock, pauses)
+
+    records = await asyncio.gather(*(reader.read(AppUser("111", None), ()) for _ in range(3)))
+
+    assert all(r is not None for r in records)
     assert token_requests(box) == 1

@@ -203,20 +203,31 @@ async def test_the_token_is_kept_until_shortly_before_it_expires(
     assert token_requests(google) == 2
 
 
-async def test_a_revoked_token_is_refused_once_then_renewed(
+async def test_a_kept_token_the_app_refuses_is_renewed_within_the_read(
     google: FakeGoogle, reader: GoogleReader
 ) -> None:
     google.add_user("jdoe@acme.example", user_id="1001")
     await reader.read(AppUser("1001", None), ())
     google.revoke_tokens()
 
-    with pytest.raises(
-        AppUnauthorized,
-        match=r"^Google's Directory API rejected the reader's credentials \(Request had invalid",
-    ):
-        await reader.read(AppUser("1001", None), ())
     assert await reader.read(AppUser("1001", None), ()) is not None
     assert token_requests(google) == 2
+    reads = [r.status for r in google.requests if r.path == "/admin/directory/v1/users/1001"]
+    assert reads == [200, 401, 200]
+
+
+async def test_a_new_token_the_app_refuses_is_one_sentence(
+    google: FakeGoogle, reader: GoogleReader
+) -> None:
+    google.faults.append(AppFault(401, path="^/admin/", message="Invalid Credentials"))
+
+    with pytest.raises(
+        AppUnauthorized,
+        match=r"^Google's Directory API rejected the reader's credentials \(Invalid Credentials "
+        r"\(authError\)\): check client_email",
+    ):
+        await reader.read(AppUser("1001", None), ())
+    assert (token_requests(google), len(google.requests)) == (1, 2)
 
 
 async def test_a_subject_without_delegation_is_one_sentence(

@@ -140,12 +140,24 @@ async def test_the_token_is_kept_until_shortly_before_it_expires(
     assert token_requests(graph) == 2
 
 
-async def test_a_revoked_token_is_refused_once_then_renewed(
+async def test_a_kept_token_the_app_refuses_is_renewed_within_the_read(
     graph: FakeGraph, reader: GraphReader
 ) -> None:
     graph.add_user("jdoe@contoso.com", user_id="u-1")
     await reader.read(AppUser("u-1", None), ())
     graph.revoke_tokens()
+
+    assert await reader.read(AppUser("u-1", None), ()) is not None
+    assert token_requests(graph) == 2
+    assert [r.status for r in graph.requests if r.path == "/v1.0/users/u-1"] == [200, 401, 200]
+
+
+async def test_a_new_token_the_app_refuses_is_one_sentence(
+    graph: FakeGraph, reader: GraphReader
+) -> None:
+    graph.faults.append(
+        AppFault(401, path="^/v1.0/", message="Access token validation failure. Invalid audience.")
+    )
 
     with pytest.raises(AppUnauthorized) as caught:
         await reader.read(AppUser("u-1", None), ())
@@ -154,8 +166,7 @@ async def test_a_revoked_token_is_refused_once_then_renewed(
         "Microsoft Graph rejected the reader's credentials (Access token validation failure. "
         "Invalid audience (InvalidAuthenticationToken)): check tenant_id"
     )
-    assert await reader.read(AppUser("u-1", None), ()) is not None
-    assert token_requests(graph) == 2
+    assert (token_requests(graph), len(graph.requests)) == (1, 2)
 
 
 async def test_a_wrong_client_secret_is_one_sentence_without_it(
