@@ -9,6 +9,7 @@ import pytest
 
 from checks.errors import (
     AppForbidden,
+    AppMalformed,
     AppRateLimited,
     AppUnauthorized,
     AppUnavailable,
@@ -300,3 +301,26 @@ async def test_an_unreadable_path_is_a_usage_error(
 
     with pytest.raises(UsageError, match="not a SCIM attribute path"):
         await reader_for(session, scim, pauses).read(AppUser("u-1", None), ("name..family",))
+
+
+async def test_a_slow_server_times_out_the_read(
+    scim: FakeScim, session: aiohttp.ClientSession, pauses: Pauses
+) -> None:
+    scim.recorder.latency = 5.0
+
+    with pytest.raises(AppUnavailable, match=r"^The SCIM server did not answer GET /Users\b"):
+        await reader_for(session, scim, pauses, timeout=0.1).read(AppUser(None, "jdoe"), ())
+
+
+async def test_a_filter_the_server_did_not_apply_is_malformed_not_a_guess(
+    scim: FakeScim, session: aiohttp.ClientSession, pauses: Pauses
+) -> None:
+    scim.add_user("jdoe@example.com", user_id="u-1")
+    scim.add_user("jdoe@example.com", user_id="u-2")  # userName must be unique; this server errs
+
+    with pytest.raises(AppMalformed) as caught:
+        await reader_for(session, scim, pauses).read(AppUser(None, "jdoe@example.com"), ())
+
+    assert str(caught.value) == (
+        "The SCIM server answered a filter on userName with several users."
+    )
