@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.settings_file import AppTable, SettingsFile, load, locate
 from checks.errors import UsageError
 from checks.okta import READ_SCOPES, OktaSettings, is_acceptable_org_url
+from checks.readers.registry import READERS, ConfiguredReader
 
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -55,9 +57,24 @@ class Settings:
     (ATTRSYNC_BULK_DISTINCT_APPROVERS)."""
     triage_channel: str | None = None
     watch_grace: float = 900.0
+    readers: tuple[ConfiguredReader, ...] = ()
+    """The default org's app readers (§1.9), from the settings file's [apps."…"] tables."""
+    settings_file: SettingsFile | None = None
+    """The file read, orgs and all: the multi-org work reads its other orgs from here."""
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Settings:
+    def load(cls, env: Mapping[str, str], cwd: Path | None = None) -> Settings:
+        """Settings from the settings file that `env` or `cwd` names (if any) and `env`."""
+        path = locate(env, cwd or Path.cwd())
+        return cls.from_env(env, load(path) if path is not None else None)
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str], settings_file: SettingsFile | None = None
+    ) -> Settings:
+        """`env`'s values override the file's: the environment alone still configures one org."""
+        if settings_file is not None:
+            env = _file_values(settings_file, env) | dict(env)
         okta = _okta(env)
         fix_lease = _positive(env, "ATTRSYNC_FIX_LEASE", 30.0)
         if okta is not None and fix_lease <= okta.timeout:
@@ -86,6 +103,8 @@ class Settings:
             bulk_distinct_approvers=_flag(env, "ATTRSYNC_BULK_DISTINCT_APPROVERS"),
             triage_channel=_channel(env, "ATTRSYNC_TRIAGE_CHANNEL"),
             watch_grace=_positive(env, "ATTRSYNC_WATCH_GRACE", 900.0),
+            readers=_readers(settings_file, env) if settings_file is not None else (),
+            settings_file=settings_file,
         )
 
     def require_okta(self) -> OktaSettings:
@@ -99,6 +118,63 @@ class Settings:
         if socket_mode and not self.slack.app_token:
             raise UsageError("SLACK_APP_TOKEN (xapp-…) is not set: Socket Mode needs it.")
         return self.slack
+
+
+def _file_values(file: SettingsFile, env: Mapping[str, str]) -> dict[str, str]:
+    """The default org of the file as the environment variables of §1.2 would say it."""
+    org = file.default_org
+    if org is None:
+        return {}
+    values = {"OKTA_ORG_URL": org.url}
+    if org.scopes:
+        values["OKTA_SCOPES"] = " ".join(org.scopes)
+    if org.client_id:
+        values["OKTA_CLIENT_ID"] = org.client_id
+    if org.private_key_file:
+        values["OKTA_PRIVATE_KEY_FILE"] = org.private_key_file
+    named = (
+        ("token_env", org.token_env, "OKTA_API_TOKEN"),
+        ("private_key_env", org.private_key_env, "OKTA_PRIVATE_KEY"),
+        ("event_hook_secret_env", org.event_hook_secret_env, "ATTRSYNC_EVENT_HOOK_SECRET"),
+    )
+    for key, variable, setting in named:
+        if variable is None or env.get(setting, "").strip():
+            continue  # not named, or the environment sets it outright
+        secret = env.get(variable, "").strip()
+        if not secret:
+            raise UsageError(
+                f"{org.where(key)}: {key} of [orgs.{org.name}] names {variable}, which is not set."
+            )
+        values[setting] = secret
+    return values
+
+
+def _readers(file: SettingsFile, env: Mapping[str, str]) -> tuple[ConfiguredReader, ...]:
+    readers: dict[str, ConfiguredReader] = {}
+    for table in file.default_apps:
+        if table.label in readers:
+            raise UsageError(f"{table.where()}: the app {table.label!r} has two readers.")
+        readers[table.label] = ConfiguredReader(
+            table.label, table.reader, READERS[table.reader].build(_with_secrets(table, env))
+        )
+    return tuple(readers.values())
+
+
+def _with_secrets(table: AppTable, env: Mapping[str, str]) -> dict[str, object]:
+    """The table's options, each naming a secret's variable replaced by the secret."""
+    options = dict(table.options)
+    for key, option in READERS[table.reader].options.items():
+        if option.secret_env and key not in options and option.default is not None:
+            options[key] = option.default
+        if option.secret_env and key in options:
+            secret = env.get(str(options[key]), "").strip()
+            if not secret:
+                raise UsageError(
+                    f"{table.where(key)}: {key} of {table.title} names "
+                    f"{options[key]}, which is not set."
+                )
+            options[key] = secret
+    return options
 
 
 def _slack(env: Mapping[str, str]) -> SlackSettings | None:

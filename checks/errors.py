@@ -6,6 +6,7 @@ Every exception class `checks` and `bot` define, by base and wherever it is defi
 
 * AttrsyncError
   * UsageError             bad input or configuration (exit code 2)
+    * BadPath              checks.readers.scim_paths: not a SCIM attribute path
   * OktaError              talking to Okta failed
     * OktaNotFound
     * OktaBadRequest
@@ -15,6 +16,12 @@ Every exception class `checks` and `bot` define, by base and wherever it is defi
     * OktaUnavailable      unreachable, timed out or 5xx
     * OktaMalformed        a 2xx that is not the shape Okta documents
     * NotReadInScan        checks.scan: a per-user fact a scan does not read
+  * AppReadFailed          reading the user's record in the app failed (checks.readers)
+    * AppUnauthorized      the app refused the reader's credentials
+    * AppForbidden         the credentials lack a scope or role to read users
+    * AppRateLimited       the app asked us to slow down for longer than the read may wait
+    * AppUnavailable       unreachable, timed out, 5xx, or no such endpoint at the URL
+    * AppMalformed         a 2xx that is not the shape the app's API documents
   * Unresolved             a precondition of later checks does not hold (they are skipped)
     * UserNotFound
     * AppNotFound
@@ -77,6 +84,34 @@ class OktaUnavailable(OktaError):
 class OktaMalformed(OktaError):
     """Okta answered 2xx with something that is not the shape its API documents (an HTML
     page from a proxy, `{}`, a list where an object belongs, an id that is no Okta id)."""
+
+
+class AppReadFailed(AttrsyncError):
+    """Reading the user's record in the app failed; only the app_record check is affected."""
+
+    app: str = ""
+    """The app's label, as the settings file names it."""
+
+
+class AppUnauthorized(AppReadFailed):
+    pass
+
+
+class AppForbidden(AppReadFailed):
+    pass
+
+
+class AppRateLimited(AppReadFailed):
+    retry_after: float | None = None
+    """Seconds the app asked us to wait (its Retry-After), when it said."""
+
+
+class AppUnavailable(AppReadFailed):
+    pass
+
+
+class AppMalformed(AppReadFailed):
+    pass
 
 
 class Unresolved(AttrsyncError):

@@ -16,6 +16,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "base": (
         "bot",
         "bot.config",
+        "bot.settings_file",
         "bot.logs",
         "bot.metrics",
         "bot.csvfile",

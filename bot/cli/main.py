@@ -53,7 +53,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 
 async def _why(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    settings = Settings.from_env(env)
+    settings = Settings.load(env)
     async with okta_client(args.demo, settings, env) as okta:
         facts = Facts(okta, args.user, args.app, args.attribute, now=datetime.now(UTC))
         report = await diagnose(facts)
@@ -64,7 +64,7 @@ async def _why(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 async def _bot(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from bot.runtime.processes import run_bot  # only the bot needs Bolt
 
-    settings = Settings.from_env(env)
+    settings = Settings.load(env)
     settings.require_slack(socket_mode=args.command == "socket")
     mode = {"serve": "http", "socket": "socket", "worker": "worker", "watch": "watch"}[args.command]
     worker = not getattr(args, "no_worker", False)
@@ -79,7 +79,7 @@ async def _audit(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
     from bot.store.audit import AuditTrail
 
-    settings = Settings.from_env(env)
+    settings = Settings.load(env)
     redis = Redis.from_url(settings.redis_url, socket_connect_timeout=2)
     try:
         entries = await AuditTrail(redis, settings.redis_prefix).read(max(1, args.count))

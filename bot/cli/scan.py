@@ -23,7 +23,7 @@ from checks.scan_tally import Tally
 
 
 async def scan(args: argparse.Namespace, env: Mapping[str, str], *, color: bool) -> int:
-    settings = Settings.from_env(env)
+    settings = Settings.load(env)
     progress = sys.stderr if sys.stderr.isatty() else None
     with _csv(args.csv) as rows:
         # Bulk reading, even from a terminal: it leaves the people asking Slack room to ask.

@@ -166,6 +166,9 @@ class FakeSlack:
         self.not_in_channel: set[str] = set()
         self.usergroups: dict[str, list[str]] = {}
         self.users: dict[str, JSON] = {}
+        self.known_users_only = False
+        """users.info and users.profile.get answer user_not_found for an id not in `users`
+        (else they make one up, for tests that need any user at all)."""
         self.fail_next: dict[str, str] = {}
         self.holds: dict[str, Hold] = {}
         self.base_url = ""
@@ -201,6 +204,8 @@ class FakeSlack:
             "views.publish": self._publish_view,
             "views.open": self._open_view,
             "users.info": self._user_info,
+            "users.profile.get": self._user_profile,
+            "users.lookupByEmail": self._lookup_by_email,
             "apps.connections.open": self._open_connection,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
@@ -493,7 +498,20 @@ class FakeSlack:
             "deleted": False,
             "profile": profile,
         }
+        if self.known_users_only and user_id not in self.users:
+            raise _Refusal("user_not_found")
         return {"ok": True, "user": self.users.get(user_id, user)}
+
+    def _user_profile(self, args: JSON) -> JSON:
+        user = self._user_info(args)["user"]
+        return {"ok": True, "profile": user.get("profile", {})}
+
+    def _lookup_by_email(self, args: JSON) -> JSON:
+        email = str(args.get("email") or "").lower()
+        for user in self.users.values():
+            if str(user.get("profile", {}).get("email", "")).lower() == email and email:
+                return {"ok": True, "user": user}
+        raise _Refusal("users_not_found")
 
     def _open_connection(self, args: JSON) -> JSON:
         ticket = str(self._next_serial())

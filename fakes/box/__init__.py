@@ -1,0 +1,1 @@
+"""A fake of Box's API: the client credentials grant and the users endpoints."""

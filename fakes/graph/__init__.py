@@ -1,0 +1,1 @@
+"""A fake of Microsoft Graph users and the identity platform's client credentials grant."""
