@@ -29,6 +29,7 @@ from checks.model import (
     ProfileMapping,
     User,
 )
+from checks.sources import el_defaults
 
 EQUIVALENTS: Mapping[str, str] = {
     "familyName": "lastName",
@@ -132,6 +133,7 @@ def views(
     app_user: AppUser | None,
     changes: Mapping[str, datetime],
     groups: tuple[Group, ...] | None = None,
+    defaults: Mapping[str, object] | None = None,
 ) -> tuple[AttributeView, ...]:
     """The attributes worth judging: the one asked about, else every mapped attribute and every
     app attribute whose Okta attribute (same name or equivalent) the log names as changed."""
@@ -147,7 +149,16 @@ def views(
         names = sorted([*properties, *changed_here], key=str.casefold)
     app_profile = app_user.profile if app_user else None
     return tuple(
-        _view(n, properties.get(n), user, app_profile, changes, groups, asked=asked is not None)
+        _view(
+            n,
+            properties.get(n),
+            user,
+            app_profile,
+            changes,
+            groups,
+            defaults or {},
+            asked=asked is not None,
+        )
         for n in names
     )
 
@@ -159,6 +170,7 @@ def _view(
     app_profile: Mapping[str, Any] | None,
     changes: Mapping[str, datetime],
     groups: tuple[Group, ...] | None,
+    defaults: Mapping[str, object],
     *,
     asked: bool,
 ) -> AttributeView:
@@ -169,7 +181,9 @@ def _view(
     if prop is not None:
         try:
             reads = referenced_attributes(prop.expression)
-            would_send = evaluate(prop.expression, user.profile, app_profile, groups=groups)
+            would_send = evaluate(
+                prop.expression, user.profile, app_profile, groups=groups, defaults=defaults
+            )
         except CannotEvaluate as exc:
             cannot = str(exc)
     return AttributeView(
@@ -215,13 +229,14 @@ async def _mapped(facts: Facts) -> MappedAttributes:
     user, app, schema, mapping = await gathered(
         facts.user(), facts.app(), facts.schema(), facts.mapping()
     )
-    app_user, events, groups = await asyncio.gather(
+    app_user, events, groups, apps = await asyncio.gather(
         facts.app_user(),
         facts.log_events(),
         _groups_if_needed(facts, mapping),
+        facts.user_apps(),
         return_exceptions=True,
     )
-    for outcome in (app_user, events, groups):
+    for outcome in (app_user, events, groups, apps):
         if isinstance(outcome, BaseException) and not isinstance(outcome, (NotAssigned, OktaError)):
             raise outcome
     found = views(
@@ -234,6 +249,8 @@ async def _mapped(facts: Facts) -> MappedAttributes:
         changes=recent_changes(user, events if isinstance(events, tuple) else ()),
         # Unreadable groups leave group expressions "cannot evaluate", never guessed.
         groups=groups if isinstance(groups, tuple) else None,
+        # The user's apps say whether Active Directory sources them (Okta's defaults then).
+        defaults=el_defaults(apps if isinstance(apps, tuple) else None),
     )
     return MappedAttributes(user, app, mapping, found)
 

@@ -15,9 +15,10 @@ job), or a later `application.provision.user.import_profile` from the source app
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from checks.expressions import UNSURE
 from checks.facts import PROFILE_IMPORT, PROFILE_UPDATE
 from checks.model import App, AttributeSource, LogEvent, User
 
@@ -110,3 +111,27 @@ def _imports(event: LogEvent, name: str, source: App) -> bool:
 def template_reads(template: str | None) -> frozenset[str]:
     """The Okta attributes a username template reads (`${source.login}` reads login)."""
     return frozenset(_TEMPLATE_READS.findall(template or ""))
+
+
+ACTIVE_DIRECTORY = "active_directory"
+AD_DEFAULTS: Mapping[str, object] = {"locale": "en_US"}
+"""What Okta's Expression Language reads for an Active Directory-sourced user's unset
+attributes. Okta's knowledge base ("Unable to Search AD Sourced Users Based on user.locale
+Value Equals 'null'"): with nothing imported or entered, Okta defaults an AD-sourced user's
+locale to en_US; the Admin Console, LDAP interface and Users API show it empty or null, but
+a mapping's `user.locale == null` is false. Only this attribute and only this source: the
+article names no other."""
+
+
+def el_defaults(apps: Iterable[App] | None) -> Mapping[str, object]:
+    """The defaults Okta applies in expressions for this user, given the apps they are
+    assigned to (None: unknown, so each default may or may not apply)."""
+    if apps is None:
+        return dict.fromkeys(AD_DEFAULTS, UNSURE)
+    sources = profile_sources(apps)
+    if not any(a.name == ACTIVE_DIRECTORY for a in sources):
+        return {}
+    # With several sources Okta's profile source priority picks one: only AD first is sure.
+    return (
+        AD_DEFAULTS if sources[0].name == ACTIVE_DIRECTORY else dict.fromkeys(AD_DEFAULTS, UNSURE)
+    )

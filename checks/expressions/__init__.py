@@ -19,7 +19,9 @@ from checks.expressions.nodes import Call, Node, Ref, walk
 from checks.expressions.parser import parse as parse_source
 from checks.model import Group
 
-__all__ = ["CannotEvaluate", "evaluate", "needs_groups", "referenced_attributes"]
+UNSURE = evaluator.UNSURE
+
+__all__ = ["UNSURE", "CannotEvaluate", "evaluate", "needs_groups", "referenced_attributes"]
 
 
 def evaluate(
@@ -28,13 +30,17 @@ def evaluate(
     appuser: Mapping[str, object] | None = None,
     *,
     groups: Sequence[Group] | None = None,
+    defaults: Mapping[str, object] | None = None,
 ) -> object:
     """The value Okta's mapping gives for this user: str, int, float, bool, None or a list.
 
     `user` is the Okta user's profile as the Users API returns it, `appuser` the app user's
-    profile, `groups` the user's groups (needed only when `needs_groups(expression)`)."""
+    profile, `groups` the user's groups (needed only when `needs_groups(expression)`),
+    `defaults` what Okta reads for attributes left unset (`checks.sources.el_defaults`)."""
     with _reported_as(expression):
-        scope = evaluator.Scope(user, appuser, tuple(groups) if groups is not None else None)
+        scope = evaluator.Scope(
+            user, appuser, tuple(groups) if groups is not None else None, defaults or {}
+        )
         return evaluator.run(parse(expression), scope)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from checks.attributes import for_facts
 from checks.catalog import profile_source
 from checks.diagnose import diagnose
-from checks.errors import OktaUnavailable
+from checks.errors import OktaForbidden, OktaUnavailable
 from checks.model import Status
 from checks.remediation import username_push
 from tests.harness import builders as b
@@ -189,3 +190,19 @@ async def test_an_app_holding_a_secret_makes_the_username_fix_manual() -> None:
     finding = await profile_source.run(facts)
     assert finding.fix is not None and not finding.fix.automated
     assert "Sign On > Settings" in finding.fix.summary
+
+
+async def test_an_ad_sourced_users_unset_locale_is_en_us_to_mappings() -> None:
+    """Okta's knowledge base: the Users API shows an AD-sourced user's unset locale as null,
+    but mapping expressions read en_US."""
+    directory = replace(b.workday(), id=b.AD_ID, name="active_directory", label="AD")
+    known = {
+        "schema": b.schema("locale"),
+        "mapping": b.mapping(locale=('user.locale == null ? "none" : user.locale', "PUSH")),
+        "user": b.user(profile={"locale": None}),
+    }
+    for apps, sent in (((b.app(), directory), "en_US"), ((b.app(),), "none")):
+        mapped = await for_facts(b.facts("locale", user_apps=apps, **known))
+        assert mapped.views[0].would_send == sent
+    unread = await for_facts(b.facts("locale", user_apps=OktaForbidden("no apps"), **known))
+    assert "profile source" in (unread.views[0].cannot_evaluate or "")
