@@ -8,7 +8,7 @@ from checks.attributes import MappedAttributes, for_facts, recent_changes
 from checks.common import when
 from checks.errors import OktaError
 from checks.facts import Facts, gathered
-from checks.model import App, Finding, Fix, LogEvent, Status, User, UserSchema
+from checks.model import App, Finding, Fix, LogEvent, Status, User
 from checks.remediation import username_push
 from checks.sources import (
     USERNAME_ATTRIBUTES,
@@ -49,7 +49,7 @@ async def run(facts: Facts) -> Finding:
     judged = [(s, _history(s, user, events)) for s in found if s.source is not None]
     undone = [(s, h) for s, h in judged if h.edit is not None and _reverts(s, h)]
     if undone:
-        return _reverted(facts, user, app, schema, undone, evidence)
+        return _reverted(facts, user, app, undone, evidence)
     unknown = [s for s in found if s.unknown is not None]
     if unknown:
         listed = ", ".join(f"{s.attribute} ({s.unknown})" for s in unknown)
@@ -116,7 +116,6 @@ def _reverted(
     facts: Facts,
     user: User,
     app: App,
-    schema: UserSchema,
     undone: list[tuple[Sourcing, History]],
     evidence: list[tuple[str, str]],
 ) -> Finding:
@@ -139,7 +138,7 @@ def _reverted(
     detail = (
         f"Change {s.attribute} in {source} (Okta imports it from there), or let Okta keep "
         f"edits of it: Directory > Profile Editor > the user's type > {s.attribute} > "
-        f'"Source priority" (now {s.master}). Schema {schema.id}.'
+        f'"Source priority" (now {s.master}).'
     )
     if len(undone) > 1:
         detail += " Also: " + ", ".join(o.attribute for o, _ in undone[1:]) + "."
