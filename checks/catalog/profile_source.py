@@ -43,6 +43,9 @@ async def run(facts: Facts) -> Finding:
     evidence += [_row(s, user, events, facts) for s in found]
     if events is None:
         evidence.append(("System Log", "could not be read: imports after an edit are not known"))
+    if app.username_push is not None:
+        template = f"{app.username_template or '(none)'} · pushStatus {app.username_push}"
+        evidence.append(("Username template", template))
     username = _username(facts.attribute, mapped, app, user, events or ())
     if username is not None:
         return await _username_problem(facts, app, username, evidence)
@@ -187,9 +190,6 @@ def _username(
 async def _username_problem(
     facts: Facts, app: App, why: str, evidence: list[tuple[str, str]]
 ) -> Finding:
-    evidence.append(
-        ("Username template", f"{app.username_template or '(none)'} · pushStatus DONT_PUSH")
-    )
     title = (
         f"{app.label} updates usernames on create only (its username template is DONT_PUSH), "
         f"so a username change never reaches it ({why})."

@@ -206,3 +206,9 @@ async def test_an_ad_sourced_users_unset_locale_is_en_us_to_mappings() -> None:
         assert mapped.views[0].would_send == sent
     unread = await for_facts(b.facts("locale", user_apps=OktaForbidden("no apps"), **known))
     assert "profile source" in (unread.views[0].cannot_evaluate or "")
+
+
+async def test_a_source_at_risk_is_the_verdicts_summary_not_a_cause() -> None:
+    report = await diagnose(b.facts("title", user_apps=SOURCES))
+    assert report.verdict.check is None
+    assert report.verdict.summary.startswith("No cause found yet: Jane Doe's title comes from")
