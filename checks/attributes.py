@@ -29,6 +29,7 @@ from checks.model import (
     ProfileMapping,
     User,
 )
+from checks.sources import el_defaults
 
 EQUIVALENTS: Mapping[str, str] = {
     "familyName": "lastName",
@@ -132,6 +133,7 @@ def views(
     app_user: AppUser | None,
     changes: Mapping[str, datetime],
     groups: tuple[Group, ...] | None = None,
+    defaults: Mapping[str, object] | None = None,
 ) -> tuple[AttributeView, ...]:
     """The attributes worth judging: the one asked about, else every mapped attribute and every
     app attribute whose Okta attribute (same name or equivalent) the log names as changed."""
@@ -147,7 +149,16 @@ def views(
         names = sorted([*properties, *changed_here], key=str.casefold)
     app_profile = app_user.profile if app_user else None
     return tuple(
-        _view(n, properties.get(n), user, app_profile, changes, groups, asked=asked is not None)
+        _view(
+            n,
+            properties.get(n),
+            user,
+            app_profile,
+            changes,
+            groups,
+            defaults or {},
+            asked=asked is not None,
+        )
         for n in names
     )
 
@@ -159,6 +170,7 @@ def _view(
     app_profile: Mapping[str, Any] | None,
     changes: Mapping[str, datetime],
     groups: tuple[Group, ...] | None,
+    defaults: Mapping[str, object],
     *,
     asked: bool,
 ) -> AttributeView:
@@ -169,7 +181,9 @@ def _view(
     if prop is not None:
         try:
             reads = referenced_attributes(prop.expression)
-            would_send = evaluate(prop.expression, user.profile, app_profile, groups=groups)
+            would_send = evaluate(
+                prop.expression, user.profile, app_profile, groups=groups, defaults=defaults
+            )
         except CannotEvaluate as exc:
             cannot = str(exc)
     return AttributeView(
@@ -215,13 +229,14 @@ async def _mapped(facts: Facts) -> MappedAttributes:
     user, app, schema, mapping = await gathered(
         facts.user(), facts.app(), facts.schema(), facts.mapping()
     )
-    app_user, events, groups = await asyncio.gather(
+    app_user, events, groups, apps = await asyncio.gather(
         facts.app_user(),
         facts.log_events(),
         _groups_if_needed(facts, mapping),
+        facts.user_apps(),
         return_exceptions=True,
     )
-    return _built(facts, user, app, schema, mapping, app_user, events, groups)
+    return _built(facts, user, app, schema, mapping, app_user, events, groups, apps)
 
 
 def _at_once(facts: Facts) -> MappedAttributes | None:
@@ -234,11 +249,11 @@ def _at_once(facts: Facts) -> MappedAttributes | None:
     groups: tuple[Any, ...] | None = (None,)
     if _mapping_needs_groups(mapping):
         groups = settled(facts.member_of())
-    rest = settled(facts.app_user(), facts.log_events())
+    rest = settled(facts.app_user(), facts.log_events(), facts.user_apps())
     if rest is None or groups is None:
         return None
-    app_user, events = rest
-    return _built(facts, user, app, schema, mapping, app_user, events, groups[0])
+    app_user, events, apps = rest
+    return _built(facts, user, app, schema, mapping, app_user, events, groups[0], apps)
 
 
 def _built(
@@ -250,8 +265,9 @@ def _built(
     app_user: object,
     events: object,
     groups: object,
+    apps: object,
 ) -> MappedAttributes:
-    for outcome in (app_user, events, groups):
+    for outcome in (app_user, events, groups, apps):
         if isinstance(outcome, BaseException) and not isinstance(outcome, (NotAssigned, OktaError)):
             raise outcome
     found = views(
@@ -264,6 +280,8 @@ def _built(
         changes=recent_changes(user, events if isinstance(events, tuple) else ()),
         # Unreadable groups leave group expressions "cannot evaluate", never guessed.
         groups=groups if isinstance(groups, tuple) else None,
+        # The user's apps say whether Active Directory sources them (Okta's defaults then).
+        defaults=el_defaults(apps if isinstance(apps, tuple) else None),
     )
     return MappedAttributes(user, app, mapping, found)
 

@@ -79,9 +79,10 @@ def verdict(findings: tuple[Finding, ...]) -> Verdict:
         finding = by_check.get(check_id)
         if finding is not None and finding.status is Status.PROBLEM:
             return Verdict(check_id, finding.title)
-    pending = by_check.get("sync_state")
-    if pending is not None and pending.status is Status.WARNING:
-        return Verdict(None, f"No cause found yet: {pending.title}")
+    for check_id in ("sync_state", "profile_source"):  # a change on its way, or at risk
+        pending = by_check.get(check_id)
+        if pending is not None and pending.status is Status.WARNING:
+            return Verdict(None, f"No cause found yet: {pending.title}")
     if any(f.status is Status.UNKNOWN for f in findings):
         return Verdict(None, "No cause found in what could be checked; some checks could not run.")
     return Verdict(None, "No cause found: Okta's settings, mapping and sync state all look right.")

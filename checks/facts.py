@@ -21,6 +21,7 @@ from checks.errors import (
     AppNotFound,
     NotAssigned,
     OktaBadRequest,
+    OktaMalformed,
     OktaNotFound,
     UsageError,
     UserNotFound,
@@ -35,6 +36,7 @@ from checks.model import (
     ProfileMapping,
     ProvisioningFeature,
     User,
+    UserSchema,
 )
 
 T = TypeVar("T")
@@ -46,6 +48,8 @@ FEATURES_API_APPS = frozenset(
 §1d); Okta documents neither for any other app."""
 LOG_WINDOW = timedelta(days=7)
 PROFILE_UPDATE = "user.account.update_profile"
+PROFILE_IMPORT = "application.provision.user.import_profile"
+"""Okta's event for a profile imported from a profile source (Workday, AD) into a user."""
 MAX_LOG_EVENTS = 1000
 
 
@@ -229,6 +233,18 @@ class Facts:
         )
         return resolve_app(query, [parse.app(a) for a in listed])
 
+    def app_object(self) -> Awaitable[dict[str, Any]]:
+        """The app's JSON as Okta holds it now, never from the cache: what a full PUT of the
+        app (Okta's only way to change its settings) starts from."""
+        return self._once("app_object", self._fetch_app_object)
+
+    async def _fetch_app_object(self) -> dict[str, Any]:
+        app = await self.app()
+        found = await self.okta.get(f"/api/v1/apps/{app.id}")
+        if not isinstance(found, dict) or found.get("id") != app.id:
+            raise OktaMalformed(f"Okta answered GET /api/v1/apps/{app.id} with no such app.")
+        return found
+
     def _getter(self, path: str) -> Callable[[], Awaitable[Any]]:
         return lambda: self.okta.get(path)
 
@@ -255,6 +271,14 @@ class Facts:
         """System Log events of the last week for this user in this app, and the app's
         integration failures, newest first."""
         return self._once("log", self._fetch_log)
+
+    def user_schema(self) -> Awaitable[UserSchema]:
+        """The Okta user schema of the user's type: where each attribute is sourced."""
+        return self._once("user_schema", self._fetch_user_schema)
+
+    def user_apps(self) -> Awaitable[tuple[App, ...]]:
+        """Every app the user is assigned to (profile sources among them), in one request."""
+        return self._once("user_apps", self._fetch_user_apps)
 
     def granting_groups(self) -> Awaitable[tuple[Group, ...]]:
         """Groups assigned to the app that the user belongs to (only for group assignments)."""
@@ -360,7 +384,8 @@ class Facts:
             "filter": (
                 f'(target.id eq "{user.id}" and target.id eq "{app.id}") or '
                 f'(target.id eq "{app.id}" and eventType sw "application.integration") or '
-                f'(target.id eq "{user.id}" and eventType eq "{PROFILE_UPDATE}")'
+                f'(target.id eq "{user.id}" and eventType eq "{PROFILE_UPDATE}") or '
+                f'(target.id eq "{user.id}" and eventType eq "{PROFILE_IMPORT}")'
             ),
             "sortOrder": "DESCENDING",
             "limit": 200,
@@ -369,6 +394,28 @@ class Facts:
         return tuple(
             sorted((parse.log_event(e) for e in events), key=lambda e: e.published, reverse=True)
         )
+
+    async def _fetch_user_schema(self) -> UserSchema:
+        user = await self.user()
+        schema_id = user.schema_id or await self._schema_id_of_type(user.type_id)
+        path = f"/api/v1/meta/schemas/user/{schema_id}"
+        return parse.user_schema(await self._cached(f"user-schema:{schema_id}", self._getter(path)))
+
+    async def _schema_id_of_type(self, type_id: str | None) -> str:
+        """The schema of a user type, for a user whose own links do not name it: the type's
+        `_links.schema` (its id is not the type's id); `default` for the default type."""
+        if not type_id:
+            return "default"
+        path = f"/api/v1/meta/types/user/{parse.okta_id(type_id, 'user type')}"
+        found = parse.schema_link(await self._cached(f"user-type:{type_id}", self._getter(path)))
+        return found or "default"
+
+    async def _fetch_user_apps(self) -> tuple[App, ...]:
+        user = await self.user()
+        listed = await self.okta.get_all(
+            "/api/v1/apps", {"filter": f"user.id eq {quoted(user.id)}", "limit": 200}
+        )
+        return tuple(parse.app(a) for a in listed)
 
     async def _app_groups(self) -> tuple[list[Any], bool]:
         """The groups assigned to the app, and whether they came from the cache."""

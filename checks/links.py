@@ -55,3 +55,15 @@ _AND = quote(" and ")
 
 def tasks(org_url: str) -> str:
     return f"{admin_base(org_url)}/admin/tasks"
+
+
+def user_profile_editor(org_url: str, user: User) -> str:
+    """The Profile Editor of the user's type, where an attribute's Source priority is set."""
+    base = f"{admin_base(org_url)}/admin/universaldirectory"
+    return f"{base}#okta/{user.type_id}" if user.type_id else base
+
+
+def app_sign_on(org_url: str, app: App) -> str:
+    """The app's Sign On tab, where its username format and "Update application username on"
+    are set."""
+    return app_tab(org_url, app, "signon")

@@ -62,6 +62,8 @@ class User:
     profile: Mapping[str, Any]
     last_updated: datetime | None
     display_name: str
+    schema_id: str | None = None
+    """The id of the user's schema (their user type's), from the user's `_links.schema`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,17 @@ class App:
     status: str
     sign_on_mode: str
     features: frozenset[str]
+    username_template: str | None = None
+    """`credentials.userNameTemplate.template`, e.g. `${source.login}`."""
+    username_push: str | None = None
+    """`credentials.userNameTemplate.pushStatus`: PUSH, DONT_PUSH (create only) or
+    NOT_CONFIGURED; None when Okta sends none."""
+
+    @property
+    def profile_source(self) -> bool:
+        """Whether the app is a profile source (Workday, Active Directory…): Okta imports its
+        users' profiles from it."""
+        return "PROFILE_MASTERING" in self.features
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +150,34 @@ class AppSchema:
 
 
 @dataclass(frozen=True, slots=True)
+class SourcePriority:
+    """One entry of an OVERRIDE attribute's `master.priority`: `type` APP (with the app's id
+    in `value`) or OKTA."""
+
+    type: str
+    value: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeSource:
+    """Where an Okta user attribute's value comes from: its schema property's `master`."""
+
+    name: str
+    master_type: str
+    """PROFILE_MASTER (the user's profile source), OKTA (Okta itself), OVERRIDE (the first
+    source in `priority` that applies), or whatever else Okta sends, kept as sent."""
+    priority: tuple[SourcePriority, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UserSchema:
+    """The Okta user schema of a user type: where each attribute is sourced."""
+
+    id: str
+    attributes: Mapping[str, AttributeSource]
+
+
+@dataclass(frozen=True, slots=True)
 class Group:
     id: str
     name: str
@@ -155,6 +196,10 @@ class LogEvent:
     changed_attributes: frozenset[str] = frozenset()
     """The profile attributes a `user.account.update_profile` event names as changed
     (`debugContext.debugData.changedAttributes`); Okta logs no values for them."""
+    actor_id: str | None = None
+    actor_type: str | None = None
+    """Who did it: `User` for a person (an admin's edit), else a system, an app or an agent."""
+    actor_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from checks.model import (
     App,
     AppSchema,
     AppUser,
+    AttributeSource,
     Connection,
     Group,
     LogEvent,
@@ -24,7 +25,9 @@ from checks.model import (
     ProfileMapping,
     ProvisioningFeature,
     SchemaAttribute,
+    SourcePriority,
     User,
+    UserSchema,
 )
 
 
@@ -76,12 +79,14 @@ def user(data: Any) -> User:
         profile=_frozen(profile),
         last_updated=timestamp(data.get("lastUpdated")),
         display_name=name or str(profile.get("login") or user_id),
+        schema_id=_last_segment(_dict(_dict(data.get("_links")).get("schema")).get("href")),
     )
 
 
 def app(data: Any) -> App:
     data = _object(data, "app")
     app_id = okta_id(data.get("id"), "app")
+    template = _dict(_dict(data.get("credentials")).get("userNameTemplate"))
     return App(
         id=app_id,
         name=str(data.get("name") or ""),
@@ -89,7 +94,13 @@ def app(data: Any) -> App:
         status=str(data.get("status") or "UNKNOWN"),
         sign_on_mode=str(data.get("signOnMode") or ""),
         features=frozenset(str(f) for f in _list(data.get("features"))),
+        username_template=_text(template.get("template")),
+        username_push=_text(template.get("pushStatus")),
     )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _list(value: Any) -> list[Any]:
@@ -111,6 +122,12 @@ def app_user(data: Any) -> AppUser:
         profile=_frozen(data.get("profile")),
         group_id=_last_segment(_dict(_dict(data.get("_links")).get("group")).get("href")),
     )
+
+
+def schema_link(data: Any) -> str | None:
+    """The schema id a user type's (or a user's) `_links.schema` names."""
+    links = _dict(_object(data, "user type").get("_links"))
+    return _last_segment(_dict(links.get("schema")).get("href"))
 
 
 def _last_segment(href: object) -> str | None:
@@ -186,6 +203,7 @@ def log_event(data: Any) -> LogEvent:
     outcome = _dict(data.get("outcome"))
     targets = [_dict(t) for t in _list(data.get("target"))]
     debug = _dict(_dict(data.get("debugContext")).get("debugData"))
+    actor = _dict(data.get("actor"))
     changed = str(debug.get("changedAttributes") or "")
     return LogEvent(
         uuid=str(data.get("uuid") or ""),
@@ -197,4 +215,31 @@ def log_event(data: Any) -> LogEvent:
         display_message=str(data.get("displayMessage") or ""),
         target_ids=frozenset(str(t["id"]) for t in targets if t.get("id")),
         changed_attributes=frozenset(n.strip() for n in changed.split(",") if n.strip()),
+        actor_id=_text(actor.get("id")),
+        actor_type=_text(actor.get("type")),
+        actor_name=str(actor.get("displayName") or actor.get("alternateId") or ""),
     )
+
+
+DEFAULT_MASTER = "PROFILE_MASTER"
+"""Okta's default for a property without `master` (the spec's own default-schema example
+sends none; the Terraform provider's schema property defaults to it too)."""
+
+
+def user_schema(data: Any) -> UserSchema:
+    data = _object(data, "user schema")
+    definitions = _dict(data.get("definitions"))
+    attributes: dict[str, AttributeSource] = {}
+    for part in ("base", "custom"):
+        for name, prop in _dict(_dict(definitions.get(part)).get("properties")).items():
+            master = _dict(_dict(prop).get("master"))
+            priority = tuple(
+                SourcePriority(str(p.get("type") or ""), _text(p.get("value")))
+                for p in map(_dict, _list(master.get("priority")))
+            )
+            kind = master.get("type")
+            attributes[name] = AttributeSource(
+                name, kind if isinstance(kind, str) and kind else DEFAULT_MASTER, priority
+            )
+    schema_id = str(data.get("id") or "").rstrip("/").rsplit("/", 1)[-1]
+    return UserSchema(schema_id or "default", MappingProxyType(attributes))

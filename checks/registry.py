@@ -2,10 +2,12 @@
 
 Verdict ranking is causal: an earlier cause makes the later findings moot. A missing user or app
 explains everything; an app without provisioning or with broken credentials sends nothing, so
-its settings, mappings and errors come after; settings and mappings explain why a push never
-happened; a missing external ID or a group assignment explain failed or skipped pushes; failed
-pushes and a stale sync state are symptoms, named when no deeper cause shows; a preview that
-differs is the last resort, and Deactivate Users is only a safety note.
+its settings, mappings and errors come after; settings explain why a push never happened; a
+value sourced elsewhere (Workday, AD) never stayed in Okta, which makes its mapping moot;
+mappings explain why a push never happened; a missing external ID or a group assignment
+explain failed or skipped pushes; failed pushes and a stale sync state are symptoms, named
+when no deeper cause shows; a preview that differs is the last resort, and Deactivate Users
+is only a safety note.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from checks.catalog import (
     group_assignment,
     mapping,
     preview,
+    profile_source,
     provisioning,
     push_errors,
     sync_state,
@@ -41,6 +44,7 @@ CHECKS: tuple[tuple[str, Check], ...] = tuple(
         provisioning,
         credentials,
         update_attributes,
+        profile_source,
         mapping,
         preview,
         external_id,
@@ -58,6 +62,7 @@ VERDICT_RANK: tuple[str, ...] = (
     "provisioning",
     "credentials",
     "update_attributes",
+    "profile_source",
     "mapping",
     "external_id",
     "group_assignment",

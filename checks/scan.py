@@ -203,6 +203,9 @@ class AppScan:
         granting = self._groups.get(app_user.group_id or "")
         facts.know("groups", (granting,) if app_user.scope == "GROUP" and granting else ())
         facts.know("member_of", NotReadInScan("a scan does not read each user's groups"))
+        # profile_source needs each user's apps (their profile sources): a request per user.
+        facts.know("user_apps", NotReadInScan("a scan does not read each user's apps"))
+        facts.know("user_schema", NotReadInScan("a scan does not read each user's schema"))
         async with facts:
             ran = [await run_check(check_id, run, facts) for check_id, run in USER_CHECKS]
         findings = tuple(finding for finding, _ in ran)

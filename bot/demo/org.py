@@ -22,6 +22,8 @@ _BOX_FEATURES: Final = (
     "IMPORT_NEW_USERS",
 )
 _FULL_PUSH: Final = ("PUSH_NEW_USERS", "PUSH_PROFILE_UPDATES", "PUSH_USER_DEACTIVATION")
+_PROFILE_SOURCE: Final = ("IMPORT_NEW_USERS", "IMPORT_PROFILE_UPDATES", "PROFILE_MASTERING")
+"""A profile source's features as Okta lists Workday's (its Apps API documentation)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +139,30 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
         "Pat, a contractor, changed last name from Taylor to Type in Okta, but Box still "
         "shows Taylor.",
     ),
+    Scenario(
+        "wtitle",
+        "box",
+        "title",
+        "profile_source",
+        "An admin changed Wendy's title to Staff Engineer in Okta, but Box still shows "
+        "Engineer: Workday's import put it back.",
+    ),
+    Scenario(
+        "olast",
+        "box",
+        "lastName",
+        "profile_source",
+        "An admin corrected Omar's last name in Okta this morning; Active Directory, his "
+        "profile source, will import the old one again.",
+    ),
+    Scenario(
+        "uma.lake",
+        "jira",
+        "userName",
+        "profile_source",
+        "Uma's login changed to uma.lake@example.com in Okta, but Jira still knows her as "
+        "uma.river.",
+    ),
 )
 
 
@@ -218,6 +244,7 @@ def build_demo_org(now: datetime) -> OrgState:
 
     _box_users(org, ago, contractor["id"])
     _other_app_users(org, ago)
+    _sourced_users(org, ago)
     add_salesforce(org, now)
     # Changes made through the API later (a fix, a re-assignment) must come after `now`.
     started = time.monotonic()
@@ -414,3 +441,58 @@ def _other_app_users(org: OrgState, ago: _Ago) -> None:
     lnoprov = org.add_user("lnoprov", "Leo", "Nolan")
     org.assign(zendesk, lnoprov, created=ago.days(365))
     org.change_profile(lnoprov, {"lastName": "Noprov"}, at=ago.days(1))
+
+
+def _sourced_users(org: OrgState, ago: _Ago) -> None:
+    """Values that come from elsewhere: Workday and Active Directory as profile sources, and an
+    app that sets usernames on create only."""
+    box = org.app("boxnet")
+    workday = org.add_app("workday", "Workday", features=_PROFILE_SOURCE, created=ago.days(700))
+    directory = org.add_app(
+        "active_directory", "Active Directory", features=_PROFILE_SOURCE, created=ago.days(900)
+    )
+    # Okta keeps an edited last name only for users Active Directory does not source.
+    org.set_attribute_source(
+        None, "lastName", "OVERRIDE", [("APP", directory["id"]), ("OKTA", None)]
+    )
+
+    wtitle = org.add_user("wtitle", "Wendy", "Title", profile={"title": "Engineer"})
+    org.assign(workday, wtitle, external_id="21001", created=ago.days(400))
+    org.assign(box, wtitle, created=ago.days(300), last_updated=ago.days(3), last_sync=ago.days(3))
+    org.change_profile(wtitle, {"title": "Staff Engineer"}, at=ago.hours(6))
+    org.push_succeeded(box["id"], wtitle, ago.hours(6) + timedelta(minutes=1))
+    org.import_profile(workday, wtitle, {"title": "Engineer"}, at=ago.hours(2))
+    _pending(org, box["id"], wtitle, {"title": "Engineer"})
+    org.push_succeeded(box["id"], wtitle, ago.hours(2) + timedelta(minutes=1))
+
+    olast = org.add_user("olast", "Omar", "Haddad", profile={"title": "Buyer"})
+    org.assign(directory, olast, external_id="8f1c2a-omar", created=ago.days(500))
+    org.assign(box, olast, created=ago.days(200), last_updated=ago.days(9), last_sync=ago.days(9))
+    org.change_profile(olast, {"lastName": "Hadad"}, at=ago.hours(4))
+    _pending(org, box["id"], olast, {"lastName": "Hadad"})
+    org.push_succeeded(box["id"], olast, ago.hours(4) + timedelta(minutes=1))
+
+    jira = org.add_app(
+        "acme_jira_1",
+        "Jira",
+        features=_FULL_PUSH,
+        created=ago.days(400),
+        # "Update application username on: Create only"
+        username_template={"template": "user.login", "type": "CUSTOM", "pushStatus": "DONT_PUSH"},
+    )
+    org.set_mapping(
+        None,
+        jira,
+        {
+            "firstName": ("user.firstName", "PUSH"),
+            "lastName": ("user.lastName", "PUSH"),
+            "email": ("user.email", "PUSH"),
+        },
+    )
+    ulogin = org.add_user("uma.river", "Uma", "River")
+    org.assign(jira, ulogin, created=ago.days(250), last_updated=ago.days(20))
+    changed = {"login": "uma.lake@example.com", "email": "uma.lake@example.com", "lastName": "Lake"}
+    org.change_profile(ulogin, changed, at=ago.days(1))
+    # Okta recomputed the profile and pushed it; the username stayed as created.
+    _pending(org, jira["id"], ulogin, {"email": changed["email"], "lastName": "Lake"})
+    org.push_succeeded(jira["id"], ulogin, ago.days(1) + timedelta(minutes=1))

@@ -19,7 +19,9 @@ from checks.expressions.nodes import Call, Node, Ref, walk
 from checks.expressions.parser import parse as parse_source
 from checks.model import Group
 
-__all__ = ["CannotEvaluate", "evaluate", "needs_groups", "referenced_attributes"]
+UNSURE = evaluator.UNSURE
+
+__all__ = ["UNSURE", "CannotEvaluate", "evaluate", "needs_groups", "referenced_attributes"]
 
 
 def evaluate(
@@ -28,14 +30,18 @@ def evaluate(
     appuser: Mapping[str, object] | None = None,
     *,
     groups: Sequence[Group] | None = None,
+    defaults: Mapping[str, object] | None = None,
 ) -> object:
     """The value Okta's mapping gives for this user: str, int, float, bool, None or a list.
 
     `user` is the Okta user's profile as the Users API returns it, `appuser` the app user's
-    profile, `groups` the user's groups (needed only when `needs_groups(expression)`)."""
+    profile, `groups` the user's groups (needed only when `needs_groups(expression)`),
+    `defaults` what Okta reads for attributes left unset (`checks.sources.el_defaults`)."""
     # Not _reported_as: a scan evaluates every mapping expression for every user.
     try:
-        scope = evaluator.Scope(user, appuser, tuple(groups) if groups is not None else None)
+        scope = evaluator.Scope(
+            user, appuser, tuple(groups) if groups is not None else None, defaults or {}
+        )
         return evaluator.run(parse(expression), scope)
     except (Refused, RecursionError) as exc:
         raise _cannot(expression, exc) from exc

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from checks.expressions import groups, java, regex, unavailable
 from checks.expressions.errors import Refused
@@ -36,11 +36,19 @@ APP_USER_ROOTS = ("appuser", "appUser")
 """The developer reference spells it appuser, the Profile Editor help appUser."""
 
 
+UNSURE = object()
+"""A default in `Scope.defaults` that may or may not apply (the user's profile source is
+unknown): reading the attribute unset is refused, never guessed."""
+
+
 @dataclass(frozen=True, slots=True)
 class Scope:
     user: Mapping[str, object]
     appuser: Mapping[str, object] | None
     groups: Sequence[Group] | None
+    defaults: Mapping[str, object] = field(default_factory=dict)
+    """What the language sees for an attribute the profile leaves unset (null or absent),
+    where Okta applies a default the Users API does not show (checks.sources.el_defaults)."""
 
 
 def run(tree: Node, scope: Scope) -> object:
@@ -121,6 +129,14 @@ class Evaluator:
     def okta_user(self, name: str) -> object:
         if name == "displayName" and name not in self.scope.user:
             return self.display_name_default()
+        default = self.scope.defaults.get(name)
+        if default is not None and self.scope.user.get(name) is None:
+            if default is UNSURE:
+                raise Refused(
+                    f"{name} is unset, and whether Okta reads it as a default depends on the "
+                    "user's profile source, which could not be read"
+                )
+            return default
         return self.profile_value(self.scope.user, name)
 
     def display_name_default(self) -> str:

@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from checks.facts import Facts
-from checks.remediation import convert_assignment, mapping, relink, update_attributes
+from checks.remediation import (
+    convert_assignment,
+    mapping,
+    relink,
+    update_attributes,
+    username_push,
+)
 from checks.remediation.model import NotAutomatable, Plan
 
 Planner = Callable[[Facts], Awaitable[Plan]]
 
-FIX_MODULES = (update_attributes, mapping, convert_assignment, relink)
+FIX_MODULES = (update_attributes, mapping, convert_assignment, relink, username_push)
 """Each module is the one truth about its fix: FIX (its id), CHECK (the check whose finding
 offers it), PER_USER (whether it changes one user or the whole app), plan(facts) and, where
 the fix is not always possible, blocker(facts)."""

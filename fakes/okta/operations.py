@@ -262,3 +262,34 @@ def _target_attributes(state: OrgState, target: Mapping[str, Any]) -> set[str] |
         return None
     definitions = state.schemas[target["id"]]["definitions"]
     return set(definitions["base"]["properties"]) | set(definitions["custom"]["properties"])
+
+
+_ASSIGNED_BY_OKTA: Final = ("id", "name", "status", "created", "lastUpdated", "features", "_links")
+"""What a replace of an app cannot change (the spec: Okta ignores these in the body)."""
+_USERNAME_PUSH: Final = frozenset({"PUSH", "DONT_PUSH", "NOT_CONFIGURED"})
+
+
+def replace_app(state: OrgState, app_id: str, body: Any) -> JSON:
+    """PUT /api/v1/apps/{appId}: the body replaces every property Okta lets a client set
+    (the spec: "all required properties must be specified"); a missing one is refused."""
+    app = _app(state, app_id)
+    given = _object(body, "application")
+    missing = [
+        name for name in ("label", "signOnMode", "credentials", "settings") if name not in given
+    ]
+    if missing:
+        raise FakeOktaError("E0000001", "application", [f"{n}: required" for n in missing])
+    if given["signOnMode"] != app["signOnMode"]:
+        raise FakeOktaError("E0000001", "application", ["signOnMode: cannot be changed"])
+    template = _object(given["credentials"], "credentials").get("userNameTemplate") or {}
+    push = _object(template, "userNameTemplate").get("pushStatus")
+    if push is not None and push not in _USERNAME_PUSH:
+        raise FakeOktaError(
+            "E0000001", "application", [f"pushStatus: {push!r} is not a valid value"]
+        )
+    kept: JSON = {name: app[name] for name in _ASSIGNED_BY_OKTA if name in app}
+    replaced: JSON = {k: v for k, v in given.items() if k not in _ASSIGNED_BY_OKTA}
+    app.clear()
+    app.update(replaced | kept)
+    app["lastUpdated"] = iso(state.now())
+    return app

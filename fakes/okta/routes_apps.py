@@ -69,6 +69,13 @@ async def get_app(request: web.Request) -> web.Response:
     return answer(request, _app(state_of(request), request.match_info["appId"]))
 
 
+async def replace_app(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    replaced = operations.replace_app(state_of(request), request.match_info["appId"], body)
+    mark_mutation(request)
+    return answer(request, replaced)
+
+
 def _with_user(state: OrgState, request: web.Request, app_user: JSON) -> JSON:
     if request.query.get("expand") != "user":
         return app_user
@@ -172,6 +179,7 @@ def routes() -> list[web.RouteDef]:
     return [
         web.get("/api/v1/apps", list_apps, allow_head=False),
         web.get(apps, get_app, allow_head=False),
+        web.put(apps, replace_app),
         web.get(f"{apps}/users", list_app_users, allow_head=False),
         web.post(f"{apps}/users", assign_user),
         web.get(f"{apps}/users/{{userId}}", get_app_user, allow_head=False),

@@ -46,10 +46,22 @@ async def get_app_schema(request: web.Request) -> web.Response:
     return answer(request, state.schemas[app_id])
 
 
+async def get_user_schema(request: web.Request) -> web.Response:
+    state = state_of(request)
+    schema_id = request.match_info["schemaId"]
+    if schema_id == "default":  # the spec: `default` names the default user type's schema
+        return answer(request, state.user_schema(None))
+    found = state.user_schemas.get(schema_id)
+    if found is None:
+        raise FakeOktaError.not_found(schema_id, "UserSchema")
+    return answer(request, found)
+
+
 def routes() -> list[web.RouteDef]:
     return [
         web.get("/api/v1/mappings", list_mappings, allow_head=False),
         web.get("/api/v1/mappings/{mappingId}", get_mapping, allow_head=False),
         web.post("/api/v1/mappings/{mappingId}", update_mapping),
         web.get("/api/v1/meta/schemas/apps/{appId}/default", get_app_schema, allow_head=False),
+        web.get("/api/v1/meta/schemas/user/{schemaId}", get_user_schema, allow_head=False),
     ]

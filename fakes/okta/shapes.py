@@ -77,6 +77,7 @@ DISPLAY_MESSAGES: Final[Mapping[str, str]] = {
     "application.integration.general_failure": "Generic error occured",
     "application.user_membership.add": "Add user to application membership",
     "application.user_membership.remove": "Remove user's application membership",
+    "application.provision.user.import_profile": "Import profile from external application",
 }
 
 SYSTEM_ACTOR: Final[Mapping[str, Any]] = {
@@ -154,7 +155,7 @@ def user_type(
         "lastUpdatedBy": "00u1admin000000000g1",
         "_links": {
             "self": {"href": f"/api/v1/meta/types/user/{id}", "method": "GET"},
-            "schema": {"href": f"/api/v1/meta/schemas/user/osc{id[3:]}", "method": "GET"},
+            "schema": {"href": f"/api/v1/meta/schemas/user/{user_schema_id(id)}", "method": "GET"},
         },
     }
 
@@ -173,6 +174,7 @@ def user(
     profile: Mapping[str, Any] | None = None,
     status_changed: datetime | None = None,
     last_login: datetime | None = None,
+    schema_id: str | None = None,
 ) -> JSON:
     base_profile: JSON = {
         "firstName": first_name,
@@ -199,8 +201,16 @@ def user(
         "_links": {
             "self": {"href": f"/api/v1/users/{id}"},
             "type": {"href": f"/api/v1/meta/types/user/{type_id}"},
+            # Okta names the user's schema (their type's) on the user itself.
+            "schema": {"href": f"/api/v1/meta/schemas/user/{schema_id or user_schema_id(type_id)}"},
         },
     }
+
+
+def user_schema_id(type_id: str) -> str:
+    """The schema id of a user type the fake makes (`osc…` beside the type's `oty…`); real
+    ids need not look alike: read the type's or the user's `_links.schema`."""
+    return f"osc{type_id[3:]}"
 
 
 def _sign_on(sign_on_mode: str, name: str) -> tuple[JSON, JSON]:
@@ -453,7 +463,7 @@ def mapping_side(*, id: str, name: str, type: str) -> JSON:
     """`source`/`target` of a mapping: a user type (`type` "user") or an app ("appuser")."""
     if type == "user":
         self_href = f"/api/v1/meta/types/user/{id}"
-        schema_href = f"/api/v1/meta/schemas/user/osc{id[3:]}"
+        schema_href = f"/api/v1/meta/schemas/user/{user_schema_id(id)}"
     else:
         self_href = f"/api/v1/apps/{id}"
         schema_href = f"/api/v1/meta/schemas/apps/{id}/default"
@@ -544,6 +554,82 @@ def app_schema(
             "profile": {"allOf": [{"$ref": "#/definitions/base"}, {"$ref": "#/definitions/custom"}]}
         },
         "_links": {"self": {"href": f"/api/v1/meta/schemas/apps/{app_id}/default"}},
+    }
+
+
+USER_BASE_ATTRIBUTES: Final[Mapping[str, tuple[str, str | None]]] = {
+    "login": ("Username", None),
+    "firstName": ("First name", None),
+    "lastName": ("Last name", None),
+    "email": ("Primary email", "email"),
+    "title": ("Title", None),
+    "department": ("Department", None),
+    "employeeNumber": ("Employee number", None),
+    "locale": ("Locale", "locale"),
+    "manager": ("Manager", None),
+    "nickName": ("Nickname", None),
+}
+"""A subset of the user schema's base properties: name -> (title, format)."""
+
+
+def user_schema_property(title: str, *, master: str = "PROFILE_MASTER", **extra: Any) -> JSON:
+    """A user schema property as Okta answers it (the okta Terraform provider's recorded
+    `GET /api/v1/meta/schemas/user/…`): mutability, scope, permissions and `master`."""
+    prop: JSON = {
+        "title": title,
+        "type": "string",
+        "mutability": "READ_WRITE",
+        "scope": "NONE",
+        "permissions": [{"principal": "SELF", "action": "READ_ONLY"}],
+        "master": {"type": master},
+    }
+    prop.update(extra)
+    return prop
+
+
+def user_schema(
+    *,
+    schema_id: str,
+    type_id: str,
+    title: str,
+    created: datetime,
+    base: Mapping[str, Mapping[str, Any]],
+    custom: Mapping[str, Mapping[str, Any]] | None = None,
+) -> JSON:
+    return {
+        "id": f"/meta/schemas/user/{schema_id}",
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "name": "user",
+        "title": title,
+        "description": "Okta user profile template with default permission settings",
+        "lastUpdated": iso(created),
+        "created": iso(created),
+        "definitions": {
+            "custom": {
+                "id": "#custom",
+                "type": "object",
+                "properties": {name: dict(p) for name, p in (custom or {}).items()},
+                "required": [],
+            },
+            "base": {
+                "id": "#base",
+                "type": "object",
+                "properties": {name: dict(p) for name, p in base.items()},
+                "required": ["login", "firstName", "lastName", "email"],
+            },
+        },
+        "type": "object",
+        "properties": {
+            "profile": {"allOf": [{"$ref": "#/definitions/custom"}, {"$ref": "#/definitions/base"}]}
+        },
+        "_links": {
+            "self": {
+                "rel": "self",
+                "href": f"/api/v1/meta/schemas/user/{schema_id}",
+                "method": "GET",
+            },
+            "type": {"rel": "type", "href": f"/api/v1/meta/types/user/{type_id}", "method": "GET"},
+        },
     }
 
 

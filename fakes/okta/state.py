@@ -148,6 +148,8 @@ class OrgState:
     connections: dict[str, JSON] = field(default_factory=dict)
     mappings: dict[str, JSON] = field(default_factory=dict)
     schemas: dict[str, JSON] = field(default_factory=dict)
+    user_schemas: dict[str, JSON] = field(default_factory=dict)
+    """By schema id (each user type has one)."""
     logs: list[JSON] = field(default_factory=list)
     default_type_id: str = field(init=False)
     _rng: random.Random = field(init=False, repr=False)
@@ -285,9 +287,57 @@ class OrgState:
             created=created or self.now(),
         )
         self.user_types[type_id] = made
+        schema_id = shapes.user_schema_id(type_id)
+        self.user_schemas[schema_id] = shapes.user_schema(
+            schema_id=schema_id,
+            type_id=type_id,
+            title=made["displayName"],
+            created=created or self.now(),
+            base={
+                name: shapes.user_schema_property(title, **({"format": fmt} if fmt else {}))
+                for name, (title, fmt) in shapes.USER_BASE_ATTRIBUTES.items()
+            },
+        )
         for app_id in self.apps:
             self._ensure_mapping(type_id, app_id)
         return made
+
+    def user_schema(self, type_ref: Ref | None) -> JSON:
+        """The user schema of a user type (None: the default type)."""
+        return self.user_schemas[shapes.user_schema_id(self.user_type(type_ref)["id"])]
+
+    def set_attribute_source(
+        self,
+        type_ref: Ref | None,
+        name: str,
+        master: str,
+        priority: Sequence[tuple[str, str | None]] = (),
+    ) -> JSON:
+        """Set where a user type's attribute is sourced: `master` PROFILE_MASTER, OKTA or
+        OVERRIDE with `priority` as (type, value) pairs, e.g. ("APP", app id), ("OKTA", None)."""
+        prop: JSON = self.user_schema(type_ref)["definitions"]["base"]["properties"][name]
+        found: JSON = {"type": master}
+        if master == "OVERRIDE":
+            found["priority"] = [
+                {"type": kind, **({"value": value} if value else {})} for kind, value in priority
+            ]
+        prop["master"] = found
+        return prop
+
+    def import_profile(
+        self, source: Ref, user: Ref, changes: Mapping[str, Any], *, at: datetime
+    ) -> None:
+        """A profile source's import into a user, as the System Log tells it: the import
+        from the app, then the profile update it made (by Okta's import job, not a person)."""
+        target_app, target_user = self.app(source), self.user(user)
+        self.log(
+            "application.provision.user.import_profile",
+            at,
+            "SUCCESS",
+            [self.app_user_target(target_app, target_user), target_app, target_user],
+        )
+        if changes:
+            self.change_profile(target_user, changes, at=at, actor=shapes.SYSTEM_ACTOR)
 
     def add_user(
         self,
@@ -314,6 +364,7 @@ class OrgState:
             last_name=last,
             email=email,
             type_id=self.user_type(type_id)["id"],
+            schema_id=shapes.user_schema_id(self.user_type(type_id)["id"]),
             profile=profile,
             status=status,
             created=created,
@@ -356,11 +407,13 @@ class OrgState:
         sign_on_mode: str = "SAML_2_0",
         created: datetime | None = None,
         connection: tuple[str, str] | None = None,
+        username_template: Mapping[str, Any] | None = None,
     ) -> JSON:
         """Add an app with a default schema, empty mappings and (where Okta has them) the
         USER_PROVISIONING feature and provisioning connection in step with `features`.
 
-        `connection` is (status, authScheme) and overrides the derived one.
+        `connection` is (status, authScheme) and overrides the derived one;
+        `username_template` replaces `credentials.userNameTemplate` (e.g. with a pushStatus).
         """
         created = created or self.now() - timedelta(days=500)
         made = shapes.app(
@@ -373,6 +426,8 @@ class OrgState:
             created=created,
             last_updated=created,
         )
+        if username_template is not None:
+            made["credentials"]["userNameTemplate"] = dict(username_template)
         app_id = made["id"]
         self.apps[app_id] = made
         if supports_features_api(made) and has_provisioning(made):

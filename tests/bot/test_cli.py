@@ -19,6 +19,7 @@ from tests.conftest import TOKEN
 CONTRACT_IDS = {
     "user", "app", "assignment", "provisioning", "credentials", "update_attributes", "mapping",
     "preview", "external_id", "group_assignment", "sync_state", "push_errors", "deactivate_users",
+    "profile_source",
 }  # fmt: skip
 
 
@@ -137,8 +138,9 @@ def test_demo_flag_needs_no_configuration(capsys: pytest.CaptureFixture[str]) ->
 def test_demo_walkthrough_covers_every_scenario(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo"], {}) == 0
     out = capsys.readouterr().out
-    assert out.count("$ attrsync why ") == 14
+    assert out.count("$ attrsync why ") == 17
     assert "Cause: Jane Anderson's Box assignment has no external ID" in out
+    assert "Cause: Wendy Title's title comes from Workday" in out
 
 
 def test_missing_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -42,6 +42,7 @@ async def test_healthy_box_user_passes_every_check() -> None:
         "provisioning": Status.OK,
         "credentials": Status.OK,
         "update_attributes": Status.OK,
+        "profile_source": Status.OK,
         "mapping": Status.OK,
         "preview": Status.OK,
         "external_id": Status.OK,

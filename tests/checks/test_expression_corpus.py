@@ -8,13 +8,18 @@ from collections import Counter
 import pytest
 
 from checks.expressions import CannotEvaluate, evaluate
+from checks.model import App
+from checks.sources import el_defaults
 from tests.harness.expression_corpus import CORPUS, POPULAR, DocCase, Refuse
 
 
 def _outcome(case: DocCase) -> tuple[str, str]:
     """("correct" | "refused" | "wrong", what happened)."""
     try:
-        result = evaluate(case.expression, case.user, case.appuser, groups=case.groups)
+        defaults = el_defaults(None if case.sourced_by is None else _sources(case.sourced_by))
+        result = evaluate(
+            case.expression, case.user, case.appuser, groups=case.groups, defaults=defaults
+        )
     except CannotEvaluate as exc:
         reason = exc.reason or ""
         fits = isinstance(case.expected, Refuse) and reason and case.expected.because in reason
@@ -22,6 +27,12 @@ def _outcome(case: DocCase) -> tuple[str, str]:
     if not isinstance(case.expected, Refuse) and _identical(result, case.expected):
         return "correct", repr(result)
     return "wrong", f"gave {result!r}"
+
+
+def _sources(names: tuple[str, ...]) -> tuple[App, ...]:
+    """The user's profile-source apps, by app name."""
+    features = frozenset({"IMPORT_PROFILE_UPDATES", "PROFILE_MASTERING"})
+    return tuple(App(f"0oa{n}", n, n, "ACTIVE", "BOOKMARK", features) for n in names)
 
 
 def _identical(result: object, expected: object) -> bool:

@@ -881,7 +881,7 @@ def test_demo_org_has_one_user_per_scenario_and_the_article_example_first() -> N
     org = build_demo_org(NOW)
     assert SCENARIOS[0].user == "jdoe"
     assert SCENARIOS[0].expected_check == "external_id"
-    assert len({scenario.user for scenario in SCENARIOS}) == len(SCENARIOS) == 14
+    assert len({scenario.user for scenario in SCENARIOS}) == len(SCENARIOS) == 17
     for scenario in SCENARIOS:
         user = org.find_user(scenario.user)
         assert user is not None, scenario.user

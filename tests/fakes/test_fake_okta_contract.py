@@ -296,6 +296,7 @@ async def test_logs_match_the_spec(
         "user.account.update_profile",
         "application.provision.user.push_profile",
         "application.integration.authentication_failure",
+        "application.provision.user.import_profile",
     } <= event_types
 
 
@@ -379,3 +380,38 @@ def test_the_contract_rejects_wrong_shapes(contract: Contract, org: OrgState) ->
         # openapi-schema-validator raises jsonschema's ValidationError (no stubs for mypy).
         with pytest.raises(Exception, match=reason):
             contract.validate({"$ref": f"#/components/schemas/{schema}"}, instance)
+
+
+async def test_user_schemas_and_a_users_apps_match_the_spec(
+    contract: Contract, http: aiohttp.ClientSession, org: OrgState, okta: FakeOkta
+) -> None:
+    status, user = await _call(http, "GET", "/api/v1/users/wtitle")
+    # Okta names the user's schema on the user (spec examples; Terraform's recorded users).
+    schema_path = user["_links"]["schema"]["href"].removeprefix(okta.url)
+    for path in (schema_path, "/api/v1/meta/schemas/user/default"):
+        status, body = await _call(http, "GET", path)
+        assert status == 200
+        contract.check("GET", "/api/v1/meta/schemas/user/{schemaId}", 200, body)
+        masters = {p["master"]["type"] for p in body["definitions"]["base"]["properties"].values()}
+        assert masters == {"PROFILE_MASTER", "OVERRIDE"}
+    for found in org.user_types.values():
+        status, body = await _call(http, "GET", found["_links"]["schema"]["href"])
+        contract.check("GET", "/api/v1/meta/schemas/user/{schemaId}", 200, body)
+    params = {"filter": f'user.id eq "{user["id"]}"', "limit": "200"}
+    status, body = await _call(http, "GET", "/api/v1/apps", params=params)
+    contract.check("GET", "/api/v1/apps", 200, body)
+    assert {a["label"] for a in body} == {"Workday", "Box"}
+    assert "PROFILE_MASTERING" in next(a for a in body if a["label"] == "Workday")["features"]
+
+
+async def test_app_replace_matches_the_spec(
+    contract: Contract, http: aiohttp.ClientSession, org: OrgState
+) -> None:
+    jira = org.app("Jira")
+    assert jira["credentials"]["userNameTemplate"]["pushStatus"] == "DONT_PUSH"
+    body = copy.deepcopy(jira)
+    body["credentials"]["userNameTemplate"]["pushStatus"] = "PUSH"
+    status, answer = await _call(http, "PUT", f"/api/v1/apps/{jira['id']}", json=body)
+    assert status == 200
+    contract.check("PUT", "/api/v1/apps/{appId}", 200, answer)
+    assert answer["credentials"]["userNameTemplate"]["pushStatus"] == "PUSH"

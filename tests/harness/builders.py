@@ -13,6 +13,7 @@ from checks.model import (
     App,
     AppSchema,
     AppUser,
+    AttributeSource,
     Connection,
     Group,
     LogEvent,
@@ -20,7 +21,9 @@ from checks.model import (
     ProfileMapping,
     ProvisioningFeature,
     SchemaAttribute,
+    SourcePriority,
     User,
+    UserSchema,
 )
 from fakes.okta.state import OrgState
 
@@ -70,6 +73,41 @@ def app_user(**changes: Any) -> AppUser:
         profile=MappingProxyType(profile),
     )
     return replace(base, **changes)
+
+
+WORKDAY_ID, AD_ID = "0oa1workday000000001", "0oa1ad00000000000001"
+
+
+def workday(**changes: Any) -> App:
+    """A profile source, with Okta's features of one (Workday's)."""
+    features = frozenset({"IMPORT_NEW_USERS", "IMPORT_PROFILE_UPDATES", "PROFILE_MASTERING"})
+    return replace(App(WORKDAY_ID, "workday", "Workday", "ACTIVE", "SAML_2_0", features), **changes)
+
+
+def user_schema(**masters: str | tuple[str, tuple[tuple[str, str | None], ...]]) -> UserSchema:
+    """The user type's schema: every attribute PROFILE_MASTER unless given, e.g.
+    `title="OKTA"` or `lastName=("OVERRIDE", (("APP", AD_ID), ("OKTA", None)))`."""
+    names = ("login", "email", "firstName", "lastName", "department", "title", "locale")
+    found: dict[str, AttributeSource] = {}
+    for name in {*names, *masters}:
+        given = masters.get(name, "PROFILE_MASTER")
+        kind, priority = (given, ()) if isinstance(given, str) else given
+        found[name] = AttributeSource(name, kind, tuple(SourcePriority(*p) for p in priority))
+    return UserSchema("osc1default000000001", MappingProxyType(found))
+
+
+def edit(published: datetime, *changed: str) -> LogEvent:
+    """An admin's edit in Okta: update_profile by a person."""
+    return replace(profile_change(published, *changed), actor_type="User", actor_name="Admin")
+
+
+def imported(published: datetime, *changed: str, source: str = WORKDAY_ID) -> tuple[LogEvent, ...]:
+    """A profile source's import: import_profile from the source, and the update it made."""
+    update = replace(profile_change(published, *changed), actor_type="SystemPrincipal")
+    pulled = event(
+        "application.provision.user.import_profile", published, targets=(USER_ID, source)
+    )
+    return (pulled, update) if changed else (pulled,)
 
 
 def feature(**changes: Any) -> ProvisioningFeature:
@@ -144,6 +182,8 @@ def facts(attribute: str | None = None, **known: object) -> Facts:
         "schema": schema(),
         "log": (push(ago(days=1)),),
         "groups": (),
+        "user_schema": user_schema(),
+        "user_apps": (app(),),
     }
     result = Facts(_NoOkta(), "jdoe", "box", attribute, now=NOW)
     for name, value in (defaults | known).items():

@@ -30,6 +30,10 @@ FLATTEN_NULLS = (
     "https://support.okta.com/help/s/article/"
     "merged-attributes-using-arrays-flatten-do-not-update-after-okta-active-directory-import"
 )
+AD_LOCALE = (
+    "https://support.okta.com/help/s/article/unable-to-search-users-based-on-user-locale-attrib-"
+    "being-null (Unable to Search AD Sourced Users Based on user.locale Value Equals 'null')"
+)
 SMART_CARD = (
     "https://help.okta.com/en-us/Content/Topics/Security/idp-smart-card-exp-examples.htm "
     "(Smart card IdP expressions)"
@@ -54,6 +58,8 @@ class DocCase:
     appuser: Mapping[str, object] | None = None
     groups: tuple[Group, ...] | None = None
     note: str = ""
+    sourced_by: tuple[str, ...] | None = ()
+    """Names of the user's profile-source apps (Okta's defaults follow them; None: unknown)."""
 
 
 WINSTON: Mapping[str, object] = {
@@ -690,6 +696,51 @@ def _other_pages() -> list[DocCase]:
     ]
 
 
+def _source_defaults() -> list[DocCase]:
+    ad = ("active_directory",)
+    empty = 'user.locale == null or user.locale == "" ? "none" : user.locale'
+    return [
+        DocCase(
+            "user.locale",
+            "en_US although the API shows null",
+            "en_US",
+            AD_LOCALE,
+            {"locale": None},
+            sourced_by=ad,
+        ),
+        DocCase(
+            "user.locale", "en_US when nothing was imported", "en_US", AD_LOCALE, sourced_by=ad
+        ),
+        DocCase(
+            empty, "the null check is not true", "en_US", AD_LOCALE, {"locale": None}, sourced_by=ad
+        ),
+        DocCase(
+            "user.locale",
+            "an imported locale stays",
+            "fr_FR",
+            AD_LOCALE,
+            {"locale": "fr_FR"},
+            sourced_by=ad,
+        ),
+        DocCase("user.locale", "no default without AD", None, AD_LOCALE, {"locale": None}),
+        DocCase(empty, "no default from Workday", "none", AD_LOCALE, sourced_by=("workday",)),
+        DocCase(
+            "user.locale",
+            "unknown sources: not guessed",
+            Refuse("depends on the user's profile source"),
+            AD_LOCALE,
+            sourced_by=None,
+        ),
+        DocCase(
+            "user.locale",
+            "AD behind another source: not guessed",
+            Refuse("depends on the user's profile source"),
+            AD_LOCALE,
+            sourced_by=("workday", "active_directory"),
+        ),
+    ]
+
+
 CORPUS: tuple[DocCase, ...] = (
     *_popular(),
     *_strings(),
@@ -704,4 +755,5 @@ CORPUS: tuple[DocCase, ...] = (
     *_group_rules(),
     *_references(),
     *_other_pages(),
+    *_source_defaults(),
 )
