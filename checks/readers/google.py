@@ -17,7 +17,8 @@ from urllib.parse import quote
 import aiohttp
 
 from checks.errors import UsageError
-from checks.readers.http import ReaderHttp, Sleep, Vendor, within
+from checks.readers.base import HttpReader
+from checks.readers.http import Sleep, Vendor
 from checks.readers.model import AppRecord, AppUser, Page
 from checks.readers.scim_paths import read_path
 from checks.readers.tokens import CachedToken, Clock, IssuedToken
@@ -83,7 +84,9 @@ VENDOR: Final = Vendor(
 )
 
 
-class GoogleReader:
+class GoogleReader(HttpReader):
+    VENDOR = VENDOR
+
     def __init__(
         self,
         session: aiohttp.ClientSession,
@@ -94,38 +97,11 @@ class GoogleReader:
         wall: Callable[[], float] = time.time,
         sleep: Sleep | None = None,
     ) -> None:
+        super().__init__(session, app, settings, sleep=sleep)
         self._settings = settings
         self._base = settings.url.rstrip("/") + "/admin/directory/v1"
         self._wall = wall  # the assertion's iat and exp are wall-clock times
-        extra = {} if sleep is None else {"sleep": sleep}
-        self._http = ReaderHttp(
-            session,
-            app=app,
-            vendor=VENDOR,
-            timeout=settings.timeout,
-            max_wait=settings.max_wait,
-            **extra,
-        )
         self._token = CachedToken(self._issue, clock)
-
-    def __repr__(self) -> str:
-        return f"GoogleReader({self.app!r})"
-
-    @property
-    def app(self) -> str:
-        return self._http.app
-
-    @property
-    def can_list(self) -> bool:
-        return True
-
-    async def read(
-        self, user: AppUser, attributes: Sequence[str], *, budget: float | None = None
-    ) -> AppRecord | None:
-        record: AppRecord | None = await within(
-            budget, self.app, VENDOR.name, self._read(user, tuple(attributes))
-        )
-        return record
 
     async def _read(self, user: AppUser, attributes: tuple[str, ...]) -> AppRecord | None:
         # users.get takes the unique id, the primary address or an alias as its userKey.

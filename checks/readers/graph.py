@@ -16,7 +16,8 @@ from urllib.parse import quote
 
 import aiohttp
 
-from checks.readers.http import ReaderHttp, Sleep, Vendor, within
+from checks.readers.base import HttpReader
+from checks.readers.http import Sleep, Vendor
 from checks.readers.model import AppRecord, AppUser, Page
 from checks.readers.scim_paths import read_path
 from checks.readers.tokens import CachedToken, Clock, IssuedToken
@@ -70,7 +71,9 @@ VENDOR: Final = Vendor(
 )
 
 
-class GraphReader:
+class GraphReader(HttpReader):
+    VENDOR = VENDOR
+
     def __init__(
         self,
         session: aiohttp.ClientSession,
@@ -80,37 +83,10 @@ class GraphReader:
         clock: Clock,
         sleep: Sleep | None = None,
     ) -> None:
+        super().__init__(session, app, settings, sleep=sleep)
         self._settings = settings
         self._base = settings.url.rstrip("/") + "/v1.0"
-        extra = {} if sleep is None else {"sleep": sleep}
-        self._http = ReaderHttp(
-            session,
-            app=app,
-            vendor=VENDOR,
-            timeout=settings.timeout,
-            max_wait=settings.max_wait,
-            **extra,
-        )
         self._token = CachedToken(self._issue, clock)
-
-    def __repr__(self) -> str:
-        return f"GraphReader({self.app!r})"
-
-    @property
-    def app(self) -> str:
-        return self._http.app
-
-    @property
-    def can_list(self) -> bool:
-        return True
-
-    async def read(
-        self, user: AppUser, attributes: Sequence[str], *, budget: float | None = None
-    ) -> AppRecord | None:
-        record: AppRecord | None = await within(
-            budget, self.app, VENDOR.name, self._read(user, tuple(attributes))
-        )
-        return record
 
     async def _read(self, user: AppUser, attributes: tuple[str, ...]) -> AppRecord | None:
         select = {"$select": _select(attributes)}

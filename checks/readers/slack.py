@@ -22,7 +22,8 @@ from checks.errors import (
     AppUnavailable,
     UsageError,
 )
-from checks.readers.http import ReaderHttp, Sleep, Vendor, within
+from checks.readers.base import HttpReader
+from checks.readers.http import Sleep, Vendor
 from checks.readers.model import AppRecord, AppUser, Page
 from checks.readers.scim_paths import read_path
 
@@ -57,7 +58,10 @@ VENDOR: Final = Vendor(
 )
 
 
-class SlackReader:
+class SlackReader(HttpReader):
+    VENDOR = VENDOR
+    CAN_LIST = False
+
     def __init__(
         self,
         session: aiohttp.ClientSession,
@@ -66,36 +70,9 @@ class SlackReader:
         *,
         sleep: Sleep | None = None,
     ) -> None:
+        super().__init__(session, app, settings, sleep=sleep)
         self._base = settings.url.rstrip("/")
         self._headers = {"Authorization": f"Bearer {settings.token}"}
-        extra = {} if sleep is None else {"sleep": sleep}
-        self._http = ReaderHttp(
-            session,
-            app=app,
-            vendor=VENDOR,
-            timeout=settings.timeout,
-            max_wait=settings.max_wait,
-            **extra,
-        )
-
-    def __repr__(self) -> str:
-        return f"SlackReader({self.app!r})"
-
-    @property
-    def app(self) -> str:
-        return self._http.app
-
-    @property
-    def can_list(self) -> bool:
-        return False
-
-    async def read(
-        self, user: AppUser, attributes: Sequence[str], *, budget: float | None = None
-    ) -> AppRecord | None:
-        record: AppRecord | None = await within(
-            budget, self.app, VENDOR.name, self._read(user, tuple(attributes))
-        )
-        return record
 
     async def _read(self, user: AppUser, attributes: tuple[str, ...]) -> AppRecord | None:
         found: dict[str, Any] | None = None
