@@ -94,6 +94,20 @@ class Recorder:
         return response
 
 
+class RecordingFake:
+    """A fake app's requests and faults, kept by its recorder."""
+
+    recorder: Recorder
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        return self.recorder.requests
+
+    @property
+    def faults(self) -> list[AppFault]:
+        return self.recorder.faults
+
+
 def _reason(status: int) -> str:
     return {
         401: "Unauthorized",

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from fakes.appkit import AppFault, RecordedRequest, Recorder, bearer
+from fakes.appkit import AppFault, RecordedRequest, Recorder, RecordingFake, bearer
 from fakes.serving import serving
 
 __all__ = ["AppFault", "FakeBox", "RecordedRequest", "serve_box"]
@@ -50,7 +50,7 @@ def box_error(status: int, message: str) -> dict[str, Any]:
     }
 
 
-class FakeBox:
+class FakeBox(RecordingFake):
     def __init__(self, client_id: str, client_secret: str, enterprise_id: str) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
@@ -64,14 +64,6 @@ class FakeBox:
         self.app.router.add_get("/2.0/users", self._list)
         self.app.router.add_get("/2.0/users/{id}", self._get)
         self._next_id = 11446498
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        return self.recorder.requests
-
-    @property
-    def faults(self) -> list[AppFault]:
-        return self.recorder.faults
 
     def revoke_tokens(self) -> None:
         self.tokens.clear()

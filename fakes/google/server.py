@@ -15,7 +15,7 @@ from typing import Any, Final
 import jwt
 from aiohttp import web
 
-from fakes.appkit import AppFault, RecordedRequest, Recorder, bearer
+from fakes.appkit import AppFault, RecordedRequest, Recorder, RecordingFake, bearer
 from fakes.serving import serving
 
 __all__ = ["AppFault", "FakeGoogle", "RecordedRequest", "serve_google"]
@@ -65,7 +65,7 @@ class _Grant:
     subject: str | None
 
 
-class FakeGoogle:
+class FakeGoogle(RecordingFake):
     def __init__(self, client_email: str, public_key: str, *, delegated: set[str]) -> None:
         """`public_key` verifies the service account's assertions; `delegated` holds the admins
         its domain-wide delegation may act for."""
@@ -81,14 +81,6 @@ class FakeGoogle:
         self.app.router.add_get("/admin/directory/v1/users", self._list)
         self.app.router.add_get("/admin/directory/v1/users/{key}", self._get)
         self._next_id = 100000000000000000001
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        return self.recorder.requests
-
-    @property
-    def faults(self) -> list[AppFault]:
-        return self.recorder.faults
 
     def revoke_tokens(self) -> None:
         self.grants.clear()

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from fakes.appkit import AppFault, RecordedRequest, Recorder, bearer
+from fakes.appkit import AppFault, RecordedRequest, Recorder, RecordingFake, bearer
 from fakes.serving import serving
 
 __all__ = ["AppFault", "FakeGraph", "RecordedRequest", "serve_graph"]
@@ -51,7 +51,7 @@ def graph_error(status: int, message: str) -> dict[str, Any]:
     }
 
 
-class FakeGraph:
+class FakeGraph(RecordingFake):
     def __init__(self, tenant_id: str, client_id: str, client_secret: str) -> None:
         self.tenant_id = tenant_id
         self.client_id = client_id
@@ -64,14 +64,6 @@ class FakeGraph:
         self.app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
         self.app.router.add_get("/v1.0/users", self._list)
         self.app.router.add_get("/v1.0/users/{key}", self._get)
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        return self.recorder.requests
-
-    @property
-    def faults(self) -> list[AppFault]:
-        return self.recorder.faults
 
     def revoke_tokens(self) -> None:
         self.tokens.clear()

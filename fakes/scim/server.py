@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from fakes.appkit import AppFault, RecordedRequest, Recorder, bearer
+from fakes.appkit import AppFault, RecordedRequest, Recorder, RecordingFake, bearer
 from fakes.serving import serving
 
 __all__ = ["AppFault", "FakeScim", "RecordedRequest", "serve_scim"]
@@ -37,7 +37,7 @@ def scim_error(status: int, detail: str, scim_type: str | None = None) -> dict[s
     return body
 
 
-class FakeScim:
+class FakeScim(RecordingFake):
     """`users` holds each resource as served; `requests`, `faults` and `latency` come from the
     recorder (fakes.appkit)."""
 
@@ -49,14 +49,6 @@ class FakeScim:
         self.app = web.Application(middlewares=[self.recorder.middleware, self._auth])
         self.app.router.add_get("/Users", self._list)
         self.app.router.add_get("/Users/{id}", self._get)
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        return self.recorder.requests
-
-    @property
-    def faults(self) -> list[AppFault]:
-        return self.recorder.faults
 
     def add_user(
         self,
