@@ -160,6 +160,10 @@ def _title_import(fake_okta: FakeOkta, slack: FakeSlack) -> tuple[Settings, list
     return settings, changes
 
 
+def _users_apps_listed(fake_okta: FakeOkta) -> int:
+    return sum("user.id" in r.query.get("filter", "") for r in fake_okta.requests)
+
+
 async def test_a_bulk_import_costs_scans_of_the_apps_not_a_diagnosis_per_user(
     fake_okta: FakeOkta, slack: FakeSlack
 ) -> None:
@@ -174,13 +178,15 @@ async def test_a_bulk_import_costs_scans_of_the_apps_not_a_diagnosis_per_user(
         fake_okta.requests.clear()
         await worker(watching).work_once()
     paths = [r.path for r in fake_okta.requests]
-    assert not any("user.id" in r.query.get("filter", "") for r in fake_okta.requests)
     shapes = collections.Counter(re.sub(r"/0[0-9a-z]{2}[A-Za-z0-9]{17}", "/{id}", p) for p in paths)
-    assert shapes["/api/v1/apps"] == 1  # the active apps, once
+    # A user's apps are listed only by the diagnoses of the users reported (their profile
+    # sources), never for every changed user.
+    assert _users_apps_listed(fake_okta) == 5
+    assert shapes["/api/v1/apps"] == 1 + 5  # the active apps, once; the reported users' apps
     assert shapes["/api/v1/users/{id}"] == 5  # only the five users reported one by one
     # Each provisioned app is read once (its settings and pages of users), whatever the
-    # number of changes: about a hundred requests for the demo's eight apps.
-    assert shapes["/api/v1/meta/schemas/apps/{id}/default"] == 8
+    # number of changes: about a hundred requests for the demo's nine provisioned apps.
+    assert shapes["/api/v1/meta/schemas/apps/{id}/default"] == 9
     assert shapes["/api/v1/logs"] <= 1 + 5  # one System Log read for all the apps
     assert len(paths) < 100
     reports = _reports(slack)
@@ -208,7 +214,7 @@ async def test_an_import_logged_over_a_minute_is_looked_at_as_one(
         for _ in range(60):  # a pass every five seconds, for five minutes
             now[0] += timedelta(seconds=5)
             await worker(watching).work_once()
-    assert not any("user.id" in r.query.get("filter", "") for r in fake_okta.requests)
+    assert _users_apps_listed(fake_okta) == 5  # the reported users' own, as above
     assert len(fake_okta.requests) < 100  # as when logged at once
     reports = _reports(slack)
     [summary] = [r for r in reports if "failed to sync within minutes" in r.args["text"]]

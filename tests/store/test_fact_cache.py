@@ -30,9 +30,10 @@ async def test_warm_diagnosis_skips_app_level_requests(
     fake_okta.requests.clear()
     await _run(okta, fake_okta, cache, "efail", "google")
     warm = [r.path for r in fake_okta.requests]
-    assert len(cold) == 10
-    assert sorted(p.split("/")[3] for p in warm) == ["apps", "logs", "users"]
-    assert sum(p.startswith("/api/v1/apps") for p in warm) == 1
+    assert len(cold) == 12
+    # Warm: the user, the app user, the user's apps (their profile sources) and the log.
+    assert sorted(p.split("/")[3] for p in warm) == ["apps", "apps", "logs", "users"]
+    assert sum(p.startswith("/api/v1/apps/") for p in warm) == 1
 
 
 async def test_per_user_facts_are_never_cached(
